@@ -1,0 +1,346 @@
+"""The order journal: SQLite (WAL) is the source of truth; the sheet is a view of it.
+
+Every order a platform hands us is committed here (synchronous=FULL) before
+anyone is told OK. Each order row carries `rev` (bumped on every change the
+sheet should show) and `sheet_rev` (the rev the sheet is known to show), so a
+crash between "stored" and "written to the sheet" leaves `rev > sheet_rev`
+and the next flush writes it — once, because the flush finds rows by Order ID.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from core.models import Order
+from core.serialize import dumps, order_from_dict, order_to_dict
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS orders (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    platform TEXT NOT NULL,
+    platform_order_id TEXT NOT NULL,
+    data TEXT NOT NULL,
+    raw TEXT NOT NULL,
+    version TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    fields TEXT NOT NULL DEFAULT '{}',
+    rev INTEGER NOT NULL DEFAULT 1,
+    sheet_rev INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (platform, platform_order_id)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL, order_id TEXT, kind TEXT NOT NULL,
+    old TEXT, new TEXT, source TEXT, editor TEXT, detail TEXT,
+    in_sheet INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS events (
+    source TEXT NOT NULL, event_id TEXT NOT NULL, received_at TEXT NOT NULL,
+    topic TEXT, body TEXT, state TEXT NOT NULL DEFAULT 'new', error TEXT,
+    PRIMARY KEY (source, event_id)
+);
+CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS quarantine (
+    platform TEXT NOT NULL, platform_order_id TEXT NOT NULL, reason TEXT NOT NULL,
+    raw TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (platform, platform_order_id)
+);
+"""
+
+
+def now_utc() -> datetime:
+    """Current time, UTC-aware."""
+    return datetime.now(timezone.utc)
+
+
+def format_order_id(seq: int) -> str:
+    """Seller-facing id: TC-<n>."""
+    return f"TC-{seq}"
+
+
+def parse_order_id(text: str) -> int | None:
+    """TC-12 -> 12; anything else -> None."""
+    text = (text or "").strip().upper()
+    if text.startswith("TC-") and text[3:].isdigit():
+        return int(text[3:])
+    return None
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """What happened to one incoming order."""
+
+    order_id: str
+    created: bool
+    changed: bool
+    stale: bool = False
+
+
+@dataclass(frozen=True)
+class StoredOrder:
+    """An order with its journal bookkeeping."""
+
+    order_id: str
+    order: Order
+    fields: dict
+    rev: int
+    sheet_rev: int
+    received_at: datetime
+
+
+class Journal:
+    """Durable store of orders, audit entries, webhook events and cursors."""
+
+    def __init__(self, path: str | Path = "truecraft.db") -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
+                                   timeout=30)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # FULL: a commit survives power loss, which is what "durable before OK" means.
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()
+
+    # -- transactions -------------------------------------------------------
+    def _tx(self) -> "_Tx":
+        return _Tx(self)
+
+    def execute(self, sql: str, args: Iterable[Any] = ()) -> sqlite3.Cursor:
+        """Run one statement (autocommit unless inside a transaction)."""
+        with self._lock:
+            return self._db.execute(sql, tuple(args))
+
+    # -- orders --------------------------------------------------------------
+    def upsert(self, order: Order, source: str = "") -> UpsertResult:
+        """Store an order; same order twice is one order; older versions never win."""
+        with self._tx():
+            return self._upsert(order, source)
+
+    def upsert_many(self, orders: Iterable[Order], source: str = "") -> list[UpsertResult]:
+        """Store many orders in one transaction (all or nothing)."""
+        with self._tx():
+            return [self._upsert(o, source) for o in orders]
+
+    def _upsert(self, order: Order, source: str) -> UpsertResult:
+        data = order_to_dict(order)
+        version = order.updated_at.isoformat()
+        row = self._db.execute(
+            "SELECT seq, data, version FROM orders WHERE platform=? AND platform_order_id=?",
+            order.key).fetchone()
+        if row is None:
+            cur = self._db.execute(
+                "INSERT INTO orders (platform, platform_order_id, data, raw, version, received_at)"
+                " VALUES (?,?,?,?,?,?)",
+                (*order.key, dumps(data), dumps(dict(order.raw)), version, now_utc().isoformat()))
+            oid = format_order_id(cur.lastrowid)
+            self._audit(oid, "received", "", f"{order.platform.label} #{order.platform_order_id}",
+                        source or order.platform.value)
+            return UpsertResult(oid, created=True, changed=True)
+        oid = format_order_id(row["seq"])
+        # Compare as datetimes: different offsets may spell the same instant.
+        if datetime.fromisoformat(version) < datetime.fromisoformat(row["version"]):
+            return UpsertResult(oid, created=False, changed=False, stale=True)
+        old = json.loads(row["data"])
+        if old == json.loads(dumps(data)):
+            return UpsertResult(oid, created=False, changed=False)
+        self._db.execute(
+            "UPDATE orders SET data=?, raw=?, version=?, rev=rev+1 WHERE seq=?",
+            (dumps(data), dumps(dict(order.raw)), version, row["seq"]))
+        for kind, before, after in _describe_changes(old, data):
+            self._audit(oid, kind, before, after, source or order.platform.value)
+        return UpsertResult(oid, created=False, changed=True)
+
+    def get(self, order_id: str) -> StoredOrder | None:
+        """One stored order by TC id."""
+        seq = parse_order_id(order_id)
+        if seq is None:
+            return None
+        row = self.execute("SELECT * FROM orders WHERE seq=?", (seq,)).fetchone()
+        return _stored(row) if row else None
+
+    def find(self, platform: str, platform_order_id: str) -> StoredOrder | None:
+        """One stored order by its platform identity."""
+        row = self.execute("SELECT * FROM orders WHERE platform=? AND platform_order_id=?",
+                           (platform, str(platform_order_id))).fetchone()
+        return _stored(row) if row else None
+
+    def all_orders(self) -> Iterator[StoredOrder]:
+        """Every order, oldest first."""
+        for row in self.execute("SELECT * FROM orders ORDER BY seq").fetchall():
+            yield _stored(row)
+
+    def count(self) -> int:
+        """Number of orders."""
+        return self.execute("SELECT COUNT(*) FROM orders").fetchone()[0]
+
+    def set_fields(self, order_id: str, source: str = "", editor: str = "",
+                   audit: bool = True, **values: Any) -> bool:
+        """Change sheet-facing fields (status, notes, duplicate score...); bumps rev if anything changed."""
+        seq = parse_order_id(order_id)
+        with self._tx():
+            row = self._db.execute("SELECT fields FROM orders WHERE seq=?", (seq,)).fetchone()
+            if row is None:
+                raise KeyError(order_id)
+            fields = json.loads(row["fields"])
+            changed = {k: v for k, v in values.items() if fields.get(k, "") != v}
+            if not changed:
+                return False
+            for key, value in changed.items():
+                if audit:
+                    self._audit(order_id, f"{key} changed", str(fields.get(key, "")), str(value),
+                                source, editor)
+                fields[key] = value
+            self._db.execute("UPDATE orders SET fields=?, rev=rev+1 WHERE seq=?",
+                             (dumps(fields), seq))
+            return True
+
+    def pending_sheet_rows(self, limit: int | None = None) -> list[StoredOrder]:
+        """Orders whose latest revision the sheet does not show yet."""
+        sql = "SELECT * FROM orders WHERE rev > sheet_rev ORDER BY seq"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [_stored(r) for r in self.execute(sql).fetchall()]
+
+    def backlog(self) -> int:
+        """How many orders still have to be written to the sheet."""
+        return self.execute("SELECT COUNT(*) FROM orders WHERE rev > sheet_rev").fetchone()[0]
+
+    def mark_written(self, written: Iterable[tuple[str, int]]) -> None:
+        """Record that the sheet now shows these (order_id, rev) pairs."""
+        with self._tx():
+            for order_id, rev in written:
+                self._db.execute("UPDATE orders SET sheet_rev=? WHERE seq=? AND sheet_rev<?",
+                                 (rev, parse_order_id(order_id), rev))
+
+    def mark_all_unwritten(self) -> None:
+        """Force every order to be re-checked against the sheet (after tampering)."""
+        self.execute("UPDATE orders SET sheet_rev=0")
+
+    # -- audit -------------------------------------------------------------
+    def audit(self, order_id: str | None, kind: str, old: str = "", new: str = "",
+              source: str = "", editor: str = "", detail: str = "") -> None:
+        """Append an audit entry."""
+        with self._tx():
+            self._audit(order_id, kind, old, new, source, editor, detail)
+
+    def _audit(self, order_id, kind, old="", new="", source="", editor="", detail="") -> None:
+        self._db.execute(
+            "INSERT INTO audit (at, order_id, kind, old, new, source, editor, detail)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            (now_utc().isoformat(), order_id, kind, old, new, source, editor, detail))
+
+    def audit_entries(self, order_id: str | None = None, unwritten_only: bool = False) -> list[dict]:
+        """Audit entries, oldest first."""
+        sql, args = "SELECT * FROM audit WHERE 1=1", []
+        if order_id:
+            sql, args = sql + " AND order_id=?", [order_id]
+        if unwritten_only:
+            sql += " AND in_sheet=0"
+        return [dict(r) for r in self.execute(sql + " ORDER BY id", args).fetchall()]
+
+    def mark_audit_written(self, ids: Iterable[int]) -> None:
+        """Record that these audit entries are in the Audit Log tab."""
+        with self._tx():
+            self._db.executemany("UPDATE audit SET in_sheet=1 WHERE id=?", [(i,) for i in ids])
+
+    # -- events, cursors, quarantine, kv -----------------------------------
+    def record_event(self, source: str, event_id: str, topic: str, body: str) -> bool:
+        """Store a webhook event durably; False if this event id was seen before."""
+        with self._tx():
+            cur = self._db.execute(
+                "INSERT OR IGNORE INTO events (source, event_id, received_at, topic, body)"
+                " VALUES (?,?,?,?,?)", (source, event_id, now_utc().isoformat(), topic, body))
+            return cur.rowcount == 1
+
+    def pending_events(self, limit: int = 500) -> list[dict]:
+        """Stored events not yet processed."""
+        return [dict(r) for r in self.execute(
+            "SELECT * FROM events WHERE state='new' ORDER BY received_at LIMIT ?", (limit,))]
+
+    def finish_event(self, source: str, event_id: str, state: str = "done", error: str = "") -> None:
+        """Mark an event processed (or failed with a reason)."""
+        self.execute("UPDATE events SET state=?, error=? WHERE source=? AND event_id=?",
+                     (state, error, source, event_id))
+
+    def get_cursor(self, name: str) -> str | None:
+        """A named poll cursor."""
+        row = self.execute("SELECT value FROM cursors WHERE name=?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_cursor(self, name: str, value: str) -> None:
+        """Advance a poll cursor (call only after the orders are stored)."""
+        self.execute("INSERT INTO cursors (name, value) VALUES (?,?) ON CONFLICT(name)"
+                     " DO UPDATE SET value=excluded.value", (name, value))
+
+    def quarantine(self, platform: str, platform_order_id: str, reason: str, raw: Any) -> None:
+        """Keep a payload we could not map, with the reason, for the seller to see."""
+        self.execute("INSERT OR REPLACE INTO quarantine VALUES (?,?,?,?,?)",
+                     (platform, str(platform_order_id), reason, dumps(raw), now_utc().isoformat()))
+
+    def quarantined(self) -> list[dict]:
+        """Payloads we could not map."""
+        return [dict(r) for r in self.execute("SELECT * FROM quarantine ORDER BY at")]
+
+    def kv_get(self, key: str, default: str | None = None) -> str | None:
+        """Small persistent setting."""
+        row = self.execute("SELECT value FROM kv WHERE key=?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def kv_set(self, key: str, value: str) -> None:
+        """Store a small persistent setting."""
+        self.execute("INSERT INTO kv (key, value) VALUES (?,?) ON CONFLICT(key)"
+                     " DO UPDATE SET value=excluded.value", (key, value))
+
+
+class _Tx:
+    """Re-entrant BEGIN IMMEDIATE ... COMMIT under the journal lock."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.j = journal
+
+    def __enter__(self) -> None:
+        self.j._lock.acquire()
+        self.outer = not self.j._db.in_transaction
+        if self.outer:
+            self.j._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if self.outer:
+                self.j._db.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self.j._lock.release()
+
+
+def _stored(row: sqlite3.Row) -> StoredOrder:
+    order = order_from_dict(json.loads(row["data"]), raw=json.loads(row["raw"]))
+    return StoredOrder(format_order_id(row["seq"]), order, json.loads(row["fields"]),
+                       row["rev"], row["sheet_rev"], datetime.fromisoformat(row["received_at"]))
+
+
+def _describe_changes(old: dict, new: dict) -> list[tuple[str, str, str]]:
+    """Plain-words audit entries for what a newer platform version changed."""
+    out = []
+    if old.get("ship_to") != new.get("ship_to"):
+        fmt = lambda a: ", ".join(v for v in (a or {}).values() if v)  # noqa: E731
+        out.append(("address changed on platform", fmt(old.get("ship_to")), fmt(new.get("ship_to"))))
+    if old.get("state") != new.get("state"):
+        out.append(("platform state changed", old.get("state", ""), new.get("state", "")))
+    if old.get("total") != new.get("total"):
+        out.append(("total changed", old["total"]["amount"], new["total"]["amount"]))
+    if not out:
+        out.append(("order updated on platform", "", ""))
+    return out

@@ -1,0 +1,99 @@
+"""Types for describing the workbook as data: tabs made of columns."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a tab.
+
+    key: stable internal name; header: what people see in row 1; kind: text,
+    datetime, money, int, percent, choice; editable: people type here (the
+    service never overwrites it except on purpose); choices: dropdown values;
+    width: pixels, a hint for init.
+    """
+
+    key: str
+    header: str
+    kind: str = "text"
+    editable: bool = False
+    choices: tuple[str, ...] = ()
+    width: int = 120
+    number_format: str = ""
+
+
+@dataclass(frozen=True)
+class ColourRule:
+    """Conditional formatting: colour whole rows where `formula` (for row 2) is true."""
+
+    name: str
+    formula: str
+    background: str  # hex RGB like "F8D7DA"
+
+
+@dataclass(frozen=True)
+class Tab:
+    """A tab: ordered columns, plus optional rules and static formula cells."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key_column: str = ""  # the column that identifies a row (Order ID)
+    colour_rules: tuple[ColourRule, ...] = ()
+    protect_service_columns: bool = True
+    # For formula tabs (Dashboard): A1 -> formula or label, written USER_ENTERED.
+    cells: tuple[tuple[str, str], ...] = ()
+    tab_colour: str = ""
+
+    @property
+    def headers(self) -> list[str]:
+        """Headers in schema order."""
+        return [c.header for c in self.columns]
+
+    def column(self, key: str) -> Column:
+        """The column with this key."""
+        for col in self.columns:
+            if col.key == key:
+                return col
+        raise KeyError(f"{self.name} has no column {key}")
+
+    def by_header(self) -> dict[str, Column]:
+        """Columns keyed by their header text, normalised for lookup."""
+        return {normalise_header(c.header): c for c in self.columns}
+
+
+@dataclass(frozen=True)
+class WorkbookSchema:
+    """Every tab, in the order init creates them."""
+
+    tabs: tuple[Tab, ...] = field(default_factory=tuple)
+    version: int = 1
+
+    def tab(self, name: str) -> Tab:
+        """The tab with this name."""
+        for tab in self.tabs:
+            if tab.name == name:
+                return tab
+        raise KeyError(name)
+
+
+def normalise_header(text: str) -> str:
+    """Header comparison ignores case and spacing, so 'tracking  #' still matches."""
+    return " ".join(str(text or "").split()).casefold()
+
+
+def col_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def quote_tab(name: str) -> str:
+    """Tab name as it appears in A1 notation ('Audit Log'!A1)."""
+    if name.replace("_", "").isalnum():
+        return name
+    return "'" + name.replace("'", "''") + "'"

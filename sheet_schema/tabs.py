@@ -1,0 +1,184 @@
+"""The TrueCraft workbook, as data. Rows are built from these, never from column letters."""
+from __future__ import annotations
+
+from sheet_schema.schema import Column as C
+from sheet_schema.schema import ColourRule, Tab, WorkbookSchema
+
+ORDERS = "Orders"
+DUPLICATES = "Duplicates"
+CUSTOMERS = "Customers"
+SKU_MAP = "SKU Map"
+INVENTORY = "Inventory"
+BUNDLES = "Bundles"
+MANUAL_ENTRY = "Manual Entry"
+AUDIT_LOG = "Audit Log"
+DASHBOARD = "Dashboard"
+
+STATUSES = ("UNFULFILLED", "IN PROGRESS", "ON HOLD", "FULFILLED", "CANCELLED", "MERGED")
+DECISIONS = ("MERGE", "NOT DUPLICATE", "CANCEL ON PLATFORM")
+CARRIERS = ("USPS", "UPS", "FedEx", "DHL", "Royal Mail", "Canada Post", "Australia Post", "Other")
+
+# Colour rules refer to columns by header via MATCH so they survive moved columns;
+# init rewrites them with the current letters anyway. {Status} etc. are filled in by init.
+ORDERS_TAB = Tab(
+    name=ORDERS,
+    key_column="order_id",
+    columns=(
+        C("order_id", "Order ID", width=80),
+        C("received", "Received", "datetime", width=130),
+        C("platform", "Platform", width=80),
+        C("platform_order_id", "Platform Order #", width=130),
+        C("customer", "Customer", width=150),
+        C("email", "Email", width=180),
+        C("phone", "Phone", width=120),
+        C("ship_to", "Ship To", editable=True, width=260),
+        C("items", "Items", width=260),
+        C("total", "Total", "money", width=80, number_format="#,##0.00"),
+        C("currency", "Currency", width=70),
+        C("status", "Status", "choice", editable=True, choices=STATUSES, width=120),
+        C("carrier", "Carrier", "choice", editable=True, choices=CARRIERS, width=100),
+        C("tracking", "Tracking #", editable=True, width=160),
+        C("dup_score", "Duplicate Score", "int", width=90),
+        C("dup_of", "Duplicate Of", width=90),
+        C("match_reasons", "Match Reasons", width=300),
+        C("linked_orders", "Linked Orders", editable=True, width=120),
+        C("notes", "Notes", editable=True, width=200),
+        C("customer_history", "Customer History", width=160),
+        C("sync", "Sync", width=280),
+    ),
+    colour_rules=(
+        ColourRule("duplicate-high", '=AND(ISNUMBER({dup_score}2),{dup_score}2>=85)', "F4C7C3"),
+        ColourRule("duplicate", '=AND(ISNUMBER({dup_score}2),{dup_score}2>={threshold})', "FCE8B2"),
+        ColourRule("fulfilled", '={status}2="FULFILLED"', "D9EAD3"),
+        ColourRule("cancelled", '=OR({status}2="CANCELLED",{status}2="MERGED")', "EFEFEF"),
+        ColourRule("on-hold", '={status}2="ON HOLD"', "FFF2CC"),
+        ColourRule("in-progress", '={status}2="IN PROGRESS"', "CFE2F3"),
+    ),
+    tab_colour="4A86E8",
+)
+
+DUPLICATES_TAB = Tab(
+    name=DUPLICATES,
+    key_column="pair_id",
+    columns=(
+        C("pair_id", "Pair", width=110),
+        C("detected", "Detected", "datetime", width=130),
+        C("score", "Score", "int", width=60),
+        C("alert", "Alert", width=380),
+        C("order_a", "Order A", width=80),
+        C("summary_a", "Order A Details", width=300),
+        C("order_b", "Order B", width=80),
+        C("summary_b", "Order B Details", width=300),
+        C("reasons", "Reasons", width=300),
+        C("decision", "Decision", "choice", editable=True, choices=DECISIONS, width=160),
+        C("result", "Result", width=260),
+    ),
+    colour_rules=(ColourRule("undecided", '=AND({decision}2="",{score}2<>"")', "FCE8B2"),),
+)
+
+CUSTOMERS_TAB = Tab(
+    name=CUSTOMERS,
+    key_column="customer_id",
+    columns=(
+        C("customer_id", "Customer ID", width=90),
+        C("name", "Name", width=160),
+        C("emails", "Emails", width=220),
+        C("phones", "Phones", width=140),
+        C("channels", "Channels", width=140),
+        C("order_count", "Orders", "int", width=60),
+        C("total_spent", "Total Spent", "money", width=90, number_format="#,##0.00"),
+        C("first_order", "First Order", "datetime", width=130),
+        C("last_order", "Last Order", "datetime", width=130),
+        C("repeat", "Repeat", width=70),
+        C("order_ids", "Order IDs", width=220),
+    ),
+)
+
+SKU_MAP_TAB = Tab(
+    name=SKU_MAP,
+    key_column="listing_key",
+    columns=(
+        C("listing_key", "Listing Key", width=160),
+        C("platform", "Platform", width=80),
+        C("listing_id", "Listing ID", width=110),
+        C("platform_sku", "Platform SKU", width=110),
+        C("title", "Title", width=260),
+        C("variant", "Variant", width=120),
+        C("internal_sku", "Internal SKU", editable=True, width=110),
+        C("suggested_sku", "Suggested SKU", width=110),
+    ),
+)
+
+INVENTORY_TAB = Tab(
+    name=INVENTORY,
+    key_column="internal_sku",
+    protect_service_columns=False,
+    columns=(
+        C("internal_sku", "Internal SKU", editable=True, width=110),
+        C("name", "Name", editable=True, width=220),
+        C("on_hand", "On Hand", "int", editable=True, width=80),
+        C("low_stock", "Low Stock At", "int", editable=True, width=90),
+        C("last_movement", "Last Movement", width=260),
+    ),
+    colour_rules=(ColourRule("low-stock", '=AND(ISNUMBER({on_hand}2),{on_hand}2<={low_stock}2)', "F4C7C3"),),
+)
+
+BUNDLES_TAB = Tab(
+    name=BUNDLES,
+    protect_service_columns=False,
+    columns=(
+        C("bundle_sku", "Bundle SKU", editable=True, width=110),
+        C("component_sku", "Component SKU", editable=True, width=120),
+        C("quantity", "Quantity", "int", editable=True, width=80),
+    ),
+)
+
+MANUAL_ENTRY_TAB = Tab(
+    name=MANUAL_ENTRY,
+    columns=(
+        C("date", "Date", editable=True, width=130),
+        C("customer", "Customer", editable=True, width=150),
+        C("email", "Email", editable=True, width=180),
+        C("phone", "Phone", editable=True, width=120),
+        C("address", "Address", editable=True, width=200),
+        C("city", "City", editable=True, width=110),
+        C("region", "State/Region", editable=True, width=90),
+        C("postal_code", "Postal Code", editable=True, width=90),
+        C("country", "Country", editable=True, width=70),
+        C("item", "Item", editable=True, width=200),
+        C("sku", "SKU", editable=True, width=90),
+        C("quantity", "Quantity", editable=True, width=70),
+        C("unit_price", "Unit Price", editable=True, width=80),
+        C("currency", "Currency", editable=True, width=70),
+        C("notes", "Notes", editable=True, width=160),
+        C("order_id", "Order ID", width=80),
+        C("message", "TrueCraft Message", width=300),
+    ),
+)
+
+AUDIT_LOG_TAB = Tab(
+    name=AUDIT_LOG,
+    columns=(
+        C("at", "When", "datetime", width=130),
+        C("order_id", "Order ID", width=80),
+        C("kind", "What", width=200),
+        C("old", "Old", width=200),
+        C("new", "New", width=200),
+        C("source", "Source", width=100),
+        C("editor", "Editor", width=160),
+        C("detail", "Detail", width=260),
+    ),
+)
+
+DASHBOARD_TAB = Tab(
+    name=DASHBOARD,
+    protect_service_columns=False,
+    columns=(C("label", "TrueCraft Dashboard", width=240), C("value", "", width=120)),
+    cells=(),  # filled by sheet_schema.dashboard, which needs the live column letters
+    tab_colour="6AA84F",
+)
+
+WORKBOOK = WorkbookSchema(tabs=(
+    ORDERS_TAB, DUPLICATES_TAB, CUSTOMERS_TAB, SKU_MAP_TAB, INVENTORY_TAB, BUNDLES_TAB,
+    MANUAL_ENTRY_TAB, AUDIT_LOG_TAB, DASHBOARD_TAB,
+))
