@@ -187,8 +187,13 @@ class Journal:
         return self.execute("SELECT COUNT(*) FROM orders").fetchone()[0]
 
     def set_fields(self, order_id: str, source: str = "", editor: str = "",
-                   audit: bool = True, **values: Any) -> bool:
-        """Change sheet-facing fields (status, notes, duplicate score...); bumps rev if anything changed."""
+                   audit: bool = True, push: bool = False, **values: Any) -> bool:
+        """Change sheet-facing fields (status, notes, duplicate score...); bumps rev if anything changed.
+
+        push=True marks editable columns the service itself changed (e.g. CANCELLED from the
+        platform) so the next flush overwrites what the sheet shows there; otherwise the
+        sheet keeps what a person typed.
+        """
         seq = parse_order_id(order_id)
         with self._tx():
             row = self._db.execute("SELECT fields FROM orders WHERE seq=?", (seq,)).fetchone()
@@ -198,11 +203,16 @@ class Journal:
             changed = {k: v for k, v in values.items() if fields.get(k, "") != v}
             if not changed:
                 return False
+            dirty = fields.get("_dirty", {})
             for key, value in changed.items():
+                if push:
+                    dirty[key] = True
                 if audit:
                     self._audit(order_id, f"{key} changed", str(fields.get(key, "")), str(value),
                                 source, editor)
                 fields[key] = value
+            if dirty:
+                fields["_dirty"] = dirty
             self._db.execute("UPDATE orders SET fields=?, rev=rev+1 WHERE seq=?",
                              (dumps(fields), seq))
             return True
@@ -219,11 +229,18 @@ class Journal:
         return self.execute("SELECT COUNT(*) FROM orders WHERE rev > sheet_rev").fetchone()[0]
 
     def mark_written(self, written: Iterable[tuple[str, int]]) -> None:
-        """Record that the sheet now shows these (order_id, rev) pairs."""
+        """Record that the sheet now shows these (order_id, rev) pairs; clears pushed-field marks."""
         with self._tx():
             for order_id, rev in written:
-                self._db.execute("UPDATE orders SET sheet_rev=? WHERE seq=? AND sheet_rev<?",
-                                 (rev, parse_order_id(order_id), rev))
+                seq = parse_order_id(order_id)
+                cur = self._db.execute("UPDATE orders SET sheet_rev=? WHERE seq=? AND sheet_rev<?",
+                                       (rev, seq, rev))
+                if cur.rowcount:
+                    # Only clear the marks if nothing changed since the rev we wrote.
+                    row = self._db.execute("SELECT fields, rev FROM orders WHERE seq=?", (seq,)).fetchone()
+                    fields = json.loads(row["fields"])
+                    if row["rev"] == rev and fields.pop("_dirty", None) is not None:
+                        self._db.execute("UPDATE orders SET fields=? WHERE seq=?", (dumps(fields), seq))
 
     def mark_all_unwritten(self) -> None:
         """Force every order to be re-checked against the sheet (after tampering)."""

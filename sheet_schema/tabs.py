@@ -158,7 +158,9 @@ MANUAL_ENTRY_TAB = Tab(
 
 AUDIT_LOG_TAB = Tab(
     name=AUDIT_LOG,
+    key_column="entry",
     columns=(
+        C("entry", "Entry #", "int", width=60),
         C("at", "When", "datetime", width=130),
         C("order_id", "Order ID", width=80),
         C("kind", "What", width=200),

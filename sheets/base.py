@@ -1,0 +1,77 @@
+"""What a sheet backend (Google Sheets or a local workbook) must offer: batched reads and writes."""
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class SheetUnavailable(Exception):
+    """The sheet could not be reached or written now; str() is plain words. Retried next cycle."""
+
+
+class SheetBusy(SheetUnavailable):
+    """A person has the workbook open or just saved it; we wait rather than clobber their work."""
+
+
+@dataclass
+class TabData:
+    """The values of one tab as people see them: rows[0] is the header row."""
+
+    name: str
+    rows: list[list[str]]
+    exists: bool = True
+
+    @property
+    def header(self) -> list[str]:
+        """Row 1."""
+        return self.rows[0] if self.rows else []
+
+
+@dataclass
+class CellRun:
+    """Values for consecutive cells in one row, starting at (row, col), both 0-based."""
+
+    tab: str
+    row: int
+    col: int
+    values: list[Any]
+
+
+@dataclass
+class WriteBatch:
+    """Everything one flush writes: in-place cell runs plus rows appended at the end of tabs."""
+
+    updates: list[CellRun] = field(default_factory=list)
+    appends: dict[str, list[list[Any]]] = field(default_factory=dict)
+
+    def is_empty(self) -> bool:
+        """Nothing to write."""
+        return not self.updates and not any(self.appends.values())
+
+    def cell_count(self) -> int:
+        """How many cells this batch touches."""
+        return sum(len(u.values) for u in self.updates) + sum(
+            len(r) for rows in self.appends.values() for r in rows)
+
+
+class SheetBackend(abc.ABC):
+    """A spreadsheet TrueCraft keeps in sync with the journal."""
+
+    name: str = "sheet"
+
+    @abc.abstractmethod
+    def read(self, tabs: list[str]) -> dict[str, TabData]:
+        """Read whole tabs in ONE request; a missing tab comes back with exists=False."""
+
+    @abc.abstractmethod
+    def write(self, batch: WriteBatch) -> None:
+        """Write a batch with a small, bounded number of requests. Values are never evaluated as formulas."""
+
+    @abc.abstractmethod
+    def init_layout(self, schema: Any, threshold: int = 70) -> list[str]:
+        """Create or upgrade tabs, headers, formats and rules; idempotent; returns what it did in plain words."""
+
+    def describe(self) -> str:
+        """Where the sheet lives, in plain words."""
+        return self.name

@@ -1,0 +1,137 @@
+"""Create or upgrade the workbook layout in an openpyxl Workbook — idempotent, never moves user data."""
+from __future__ import annotations
+
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from sheet_schema.dashboard import dashboard_cells, rule_formula
+from sheet_schema.schema import Tab, WorkbookSchema, col_letter
+from sheet_schema.tabs import DASHBOARD, DUPLICATES, ORDERS
+from sheets.rows import Layout
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="434343")
+FEED_KEYS = ("received", "order_id", "platform", "total", "customer", "status")
+FEED_HEADERS = ("Received", "Order ID", "Platform", "Total", "Customer", "Status")
+
+
+def apply_layout(wb, schema: WorkbookSchema, threshold: int) -> list[str]:
+    """Bring every tab up to the schema; returns what changed in plain words (empty if nothing)."""
+    done: list[str] = []
+    if wb.sheetnames == ["Sheet"] and wb["Sheet"].max_row == 1 and wb["Sheet"]["A1"].value is None:
+        wb["Sheet"].title = schema.tabs[0].name  # a brand-new workbook's blank tab becomes Orders
+        done.append(f"created tab {schema.tabs[0].name}")
+    positions: dict[str, dict[str, int]] = {}
+    for tab in schema.tabs:
+        if tab.name not in wb.sheetnames:
+            wb.create_sheet(tab.name)
+            done.append(f"created tab {tab.name}")
+        ws = wb[tab.name]
+        if tab.name != DASHBOARD:
+            done += _headers(ws, tab)
+            header = [c.value or "" for c in ws[1]] if ws.max_row >= 1 else []
+            positions[tab.name] = Layout.from_header(tab, [str(h) for h in header]).positions
+            done += _formats(ws, tab, positions[tab.name], threshold)
+    done += _dashboard(wb[DASHBOARD], positions[ORDERS], positions[DUPLICATES])
+    return done
+
+
+def _headers(ws, tab: Tab) -> list[str]:
+    """Add missing headers after the last used header column; existing columns stay where people put them."""
+    header = [c.value for c in ws[1]] if ws.max_row >= 1 else []
+    layout = Layout.from_header(tab, [str(h or "") for h in header])
+    done = []
+    next_col = len([h for h in header if h not in (None, "")])
+    # Fill gaps only at the end: never overwrite a header a person typed.
+    while next_col < len(header) and header[next_col] not in (None, ""):
+        next_col += 1
+    for col in layout.missing:
+        cell = ws.cell(row=1, column=next_col + 1, value=col.header)
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        ws.column_dimensions[col_letter(next_col)].width = max(8, col.width // 7)
+        next_col += 1
+    if layout.missing:
+        done.append(f"{tab.name}: added column(s) " + ", ".join(c.header for c in layout.missing))
+    if ws.freeze_panes != "A2":
+        ws.freeze_panes = "A2"
+        done.append(f"{tab.name}: froze the header row")
+    return done
+
+
+def _formats(ws, tab: Tab, pos: dict[str, int], threshold: int) -> list[str]:
+    """Dropdowns and row colours, each added once."""
+    done = []
+    existing_dv = {(dv.formula1, str(dv.sqref)) for dv in ws.data_validations.dataValidation}
+    for col in tab.columns:
+        if not col.choices or col.key not in pos:
+            continue
+        letter = col_letter(pos[col.key])
+        sqref = f"{letter}2:{letter}5000"
+        formula = '"' + ",".join(col.choices) + '"'
+        if (formula, sqref) in existing_dv:
+            continue
+        # Carrier allows free text (a carrier we don't list); Status and Decision don't.
+        dv = DataValidation(type="list", formula1=formula, allow_blank=True,
+                            showErrorMessage=col.key != "carrier",
+                            error=f"Choose one of: {', '.join(col.choices)}",
+                            errorTitle=f"Not a valid {col.header}")
+        dv.add(sqref)
+        ws.add_data_validation(dv)
+        done.append(f"{tab.name}: dropdown on {col.header}")
+    existing_cf = {r.formula[0] for rng in ws.conditional_formatting for r in rng.rules if r.formula}
+    if pos:
+        last = col_letter(max(max(pos.values()), ws.max_column - 1))
+        for rule in tab.colour_rules:
+            formula = rule_formula(rule, pos, threshold).lstrip("=")
+            if formula in existing_cf:
+                continue
+            ws.conditional_formatting.add(f"A2:{last}5000", FormulaRule(
+                formula=[formula], fill=PatternFill("solid", bgColor=rule.background), stopIfTrue=False))
+            done.append(f"{tab.name}: colour rule {rule.name}")
+    return done
+
+
+def _dashboard(ws, orders_pos: dict[str, int], dup_pos: dict[str, int]) -> list[str]:
+    """Counters as live Excel formulas; the newest-first feed is refreshed on every write."""
+    changed = False
+    for a1, value in dashboard_cells(orders_pos, dup_pos, google=False):
+        if ws[a1].value != value:
+            ws[a1].value = value
+            changed = True
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.column_dimensions["A"].width = 32
+    return ["Dashboard: counters written"] if changed else []
+
+
+def refresh_feed(wb, limit: int = 50) -> None:
+    """Newest-first copy of the feed on the Dashboard (Excel has no QUERY(); we keep it current)."""
+    if ORDERS not in wb.sheetnames or DASHBOARD not in wb.sheetnames:
+        return
+    from sheet_schema.tabs import ORDERS_TAB
+
+    orders, dash = wb[ORDERS], wb[DASHBOARD]
+    header = [str(c.value or "") for c in orders[1]]
+    layout = Layout.from_header(ORDERS_TAB, header)
+    if any(k not in layout.positions for k in FEED_KEYS):
+        return
+    rows = [r for r in orders.iter_rows(min_row=2, values_only=True)
+            if r and r[layout.positions["order_id"]]]
+    rows.sort(key=lambda r: str(r[layout.positions["received"]] or ""), reverse=True)
+    start = _feed_start(dash)
+    for c, h in enumerate(FEED_HEADERS):
+        dash.cell(row=start, column=c + 1, value=h).font = Font(bold=True)
+    for i in range(limit):
+        row = rows[i] if i < len(rows) else None
+        for c, key in enumerate(FEED_KEYS):
+            value = row[layout.positions[key]] if row else None
+            cell = dash.cell(row=start + 1 + i, column=c + 1, value=value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"
+
+
+def _feed_start(dash) -> int:
+    for row in range(1, 40):
+        if dash.cell(row=row, column=1).value == "Newest orders first":
+            return row + 1
+    return 20

@@ -1,0 +1,142 @@
+"""Journal -> sheet: one read, one batched write, rows found by Order ID, exactly once.
+
+A flush reads the Orders and Audit Log tabs in one request, finds each order's
+row by its Order ID, writes only the cells that differ (service-owned columns,
+plus editable ones the service deliberately changed), appends orders the sheet
+does not show, and only then marks them written in the journal. A crash after
+the write but before the mark is harmless: the next flush finds the rows by
+Order ID and has nothing left to change.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from core.journal import Journal, StoredOrder, now_utc
+from sheet_schema.tabs import AUDIT_LOG, AUDIT_LOG_TAB, ORDERS, ORDERS_TAB, WORKBOOK
+from sheets.base import SheetBackend, TabData, WriteBatch
+from sheets.rows import Layout, cell_value, format_time, order_row, runs_for_row, same_value
+
+log = logging.getLogger("truecraft.sheet")
+
+
+@dataclass
+class FlushReport:
+    """What one flush did."""
+
+    appended: int = 0
+    updated_rows: int = 0
+    cells: int = 0
+    restored: list[str] = field(default_factory=list)
+    audit_rows: int = 0
+    layout_repaired: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One plain line."""
+        parts = [f"{self.appended} new row(s)", f"{self.updated_rows} row(s) updated"]
+        if self.restored:
+            parts.append(f"{len(self.restored)} deleted row(s) restored")
+        if self.audit_rows:
+            parts.append(f"{self.audit_rows} audit line(s)")
+        return ", ".join(parts)
+
+
+class SheetSync:
+    """Keeps the sheet showing exactly what the journal holds."""
+
+    def __init__(self, journal: Journal, backend: SheetBackend, tz: str = "UTC",
+                 threshold: int = 70) -> None:
+        self.journal, self.backend, self.tz, self.threshold = journal, backend, tz, threshold
+
+    def read_orders(self) -> tuple[Layout, TabData, TabData]:
+        """One read of Orders + Audit Log; repairs the layout first if tabs or headers went missing."""
+        data = self.backend.read([ORDERS, AUDIT_LOG])
+        orders, audit = data[ORDERS], data[AUDIT_LOG]
+        layout = Layout.from_header(ORDERS_TAB, orders.header)
+        audit_layout = Layout.from_header(AUDIT_LOG_TAB, audit.header)
+        if not orders.exists or not audit.exists or layout.missing or audit_layout.missing:
+            what = self.backend.init_layout(WORKBOOK, self.threshold)
+            for line in what:
+                self.journal.audit(None, "sheet layout repaired", "", line, "truecraft")
+            data = self.backend.read([ORDERS, AUDIT_LOG])
+            orders, audit = data[ORDERS], data[AUDIT_LOG]
+            layout = Layout.from_header(ORDERS_TAB, orders.header)
+        return layout, orders, audit
+
+    def flush(self, full: bool = False) -> FlushReport:
+        """Write pending orders (or, with full=True, re-check every order) and new audit lines."""
+        report = FlushReport()
+        pending = list(self.journal.all_orders()) if full else self.journal.pending_sheet_rows()
+        audit_pending = self.journal.audit_entries(unwritten_only=True)
+        if not pending and not audit_pending:
+            return report
+        layout, orders_tab, audit_tab = self.read_orders()
+        index = layout.index_rows(orders_tab.rows)
+        batch = WriteBatch()
+        appends: list[list] = []
+        written: list[tuple[str, int]] = []
+        for stored in pending:
+            values = order_row(stored, self.tz)
+            row_idx = index.get(stored.order_id)
+            if row_idx is None:
+                if stored.sheet_rev > 0:
+                    report.restored.append(stored.order_id)
+                appends.append(layout.full_row(values))
+            else:
+                cells = self._changed_cells(layout, orders_tab.rows[row_idx], values, stored)
+                if cells:
+                    batch.updates.extend(runs_for_row(ORDERS, row_idx, cells))
+                    report.updated_rows += 1
+            written.append((stored.order_id, stored.rev))
+        if appends:
+            batch.appends[ORDERS] = appends
+        audit_ids = self._audit_rows(batch, audit_tab, audit_pending)
+        report.appended = len(appends)
+        report.audit_rows = len(audit_ids)
+        report.cells = batch.cell_count()
+        if not batch.is_empty():
+            self.backend.write(batch)
+        self.journal.mark_written(written)
+        self.journal.mark_audit_written(audit_ids)
+        for oid in report.restored:
+            self.journal.audit(oid, "row restored", "", "row was missing from the sheet", "truecraft")
+        self.journal.kv_set("health:last_sheet_write", now_utc().isoformat())
+        self.journal.kv_set("health:sheet_status", "ok")
+        if pending or audit_ids:
+            log.info("Sheet updated: %s", report.summary())
+        return report
+
+    def _changed_cells(self, layout: Layout, shown: list[str], values: dict,
+                       stored: StoredOrder) -> dict[int, object]:
+        """Cells whose sheet value differs from what the journal says it should be."""
+        dirty = stored.fields.get("_dirty", {})
+        cells: dict[int, object] = {}
+        for key, idx in layout.positions.items():
+            column = ORDERS_TAB.column(key)
+            if key == "order_id" or (column.editable and key not in dirty):
+                continue  # a person's typing is never overwritten unless we changed it on purpose
+            current = shown[idx] if idx < len(shown) else ""
+            wanted = cell_value(column, values.get(key, ""))
+            if not same_value(column, current, wanted):
+                cells[idx] = wanted
+        return cells
+
+    def _audit_rows(self, batch: WriteBatch, audit_tab: TabData, entries: list[dict]) -> list[int]:
+        """Append audit entries the Audit Log does not show yet (found by Entry #)."""
+        if not entries:
+            return []
+        layout = Layout.from_header(AUDIT_LOG_TAB, audit_tab.header)
+        shown = set(layout.index_rows(audit_tab.rows))
+        rows = []
+        for e in entries:
+            if str(e["id"]) in shown:
+                continue
+            rows.append(layout.full_row({
+                "entry": e["id"], "at": format_time(datetime.fromisoformat(e["at"]), self.tz),
+                "order_id": e["order_id"] or "", "kind": e["kind"], "old": e["old"] or "",
+                "new": e["new"] or "", "source": e["source"] or "", "editor": e["editor"] or "",
+                "detail": e["detail"] or ""}))
+        if rows:
+            batch.appends[AUDIT_LOG] = rows
+        return [e["id"] for e in entries]
