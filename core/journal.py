@@ -242,6 +242,16 @@ class Journal:
                     if row["rev"] == rev and fields.pop("_dirty", None) is not None:
                         self._db.execute("UPDATE orders SET fields=? WHERE seq=?", (dumps(fields), seq))
 
+    def mark_unwritten(self, order_ids: Iterable[str]) -> None:
+        """These orders' rows went missing from the sheet: write them again."""
+        with self._tx():
+            self._db.executemany("UPDATE orders SET sheet_rev=0 WHERE seq=?",
+                                 [(parse_order_id(o),) for o in order_ids])
+
+    def written_order_ids(self) -> set[str]:
+        """Orders the sheet is believed to show."""
+        return {format_order_id(r[0]) for r in self.execute("SELECT seq FROM orders WHERE sheet_rev>0")}
+
     def mark_all_unwritten(self) -> None:
         """Force every order to be re-checked against the sheet (after tampering)."""
         self.execute("UPDATE orders SET sheet_rev=0")

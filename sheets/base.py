@@ -10,6 +10,10 @@ class SheetUnavailable(Exception):
     """The sheet could not be reached or written now; str() is plain words. Retried next cycle."""
 
 
+class SheetChanged(SheetUnavailable):
+    """The sheet changed since we read it; re-read before writing."""
+
+
 class SheetBusy(SheetUnavailable):
     """A person has the workbook open or just saved it; we wait rather than clobber their work."""
 

@@ -16,12 +16,8 @@ from typing import Any
 from filelock import FileLock
 from openpyxl import Workbook, load_workbook
 
-from sheets.base import SheetBackend, SheetBusy, SheetUnavailable, TabData, WriteBatch
+from sheets.base import SheetBackend, SheetBusy, SheetChanged, SheetUnavailable, TabData, WriteBatch
 from sheets.local_layout import apply_layout, refresh_feed
-
-
-class SheetChanged(SheetUnavailable):
-    """The workbook was saved by someone else since we read it."""
 
 
 def _signature(path: Path) -> str:

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from core.journal import Journal, StoredOrder, now_utc
 from sheet_schema.tabs import AUDIT_LOG, AUDIT_LOG_TAB, ORDERS, ORDERS_TAB, WORKBOOK
-from sheets.base import SheetBackend, TabData, WriteBatch
+from sheets.base import SheetBackend, SheetChanged, TabData, WriteBatch
 from sheets.rows import Layout, cell_value, format_time, order_row, runs_for_row, same_value
 
 log = logging.getLogger("truecraft.sheet")
@@ -57,21 +57,35 @@ class SheetSync:
         audit_layout = Layout.from_header(AUDIT_LOG_TAB, audit.header)
         if not orders.exists or not audit.exists or layout.missing or audit_layout.missing:
             what = self.backend.init_layout(WORKBOOK, self.threshold)
-            for line in what:
-                self.journal.audit(None, "sheet layout repaired", "", line, "truecraft")
+            if what:
+                self.journal.audit(None, "sheet layout set up or repaired", "", f"{len(what)} change(s)",
+                                   "truecraft", detail="; ".join(what)[:4000])
             data = self.backend.read([ORDERS, AUDIT_LOG])
             orders, audit = data[ORDERS], data[AUDIT_LOG]
             layout = Layout.from_header(ORDERS_TAB, orders.header)
         return layout, orders, audit
 
-    def flush(self, full: bool = False) -> FlushReport:
-        """Write pending orders (or, with full=True, re-check every order) and new audit lines."""
+    def flush(self, full: bool = False, snapshot: tuple | None = None) -> FlushReport:
+        """Write pending orders (or, with full=True, re-check every order) and new audit lines.
+
+        `snapshot` is a read_orders() result from this same cycle, so a watch cycle
+        costs one read in all; if someone saved the file since, we read again.
+        """
+        for attempt in range(3):
+            try:
+                return self._flush(full, snapshot if attempt == 0 else None)
+            except SheetChanged:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _flush(self, full: bool, snapshot: tuple | None) -> FlushReport:
         report = FlushReport()
         pending = list(self.journal.all_orders()) if full else self.journal.pending_sheet_rows()
         audit_pending = self.journal.audit_entries(unwritten_only=True)
         if not pending and not audit_pending:
             return report
-        layout, orders_tab, audit_tab = self.read_orders()
+        layout, orders_tab, audit_tab = snapshot or self.read_orders()
         index = layout.index_rows(orders_tab.rows)
         batch = WriteBatch()
         appends: list[list] = []

@@ -114,8 +114,6 @@ def parse_cells(cells: str) -> tuple[int | None, ...] | None:
         r1, r2 = r2, r1
     if c1 is not None and c2 is not None and c1 > c2:
         c1, c2 = c2, c1
-    if c1 is None and r1 is not None and r2 is not None and c2 is None:
-        c1 = None
     return r1, c1, r2, c2
 
 

@@ -1,0 +1,154 @@
+"""The thin runner: wires journal, sheet and connectors, and performs what the pure automations decide."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from automations.sheet_edits import diff_sheet
+from core.config import Settings
+from core.journal import Journal, UpsertResult, now_utc
+from core.models import Order
+from sheets.base import SheetBackend, SheetUnavailable
+from sheets.factory import make_backend
+from sheets.sync import FlushReport, SheetSync
+
+log = logging.getLogger("truecraft.runner")
+
+
+@dataclass
+class WatchReport:
+    """What one watch cycle saw and did."""
+
+    edits: int = 0
+    restored: int = 0
+    flush: FlushReport | None = None
+    messages: list[str] = field(default_factory=list)
+
+
+class Runner:
+    """Composition root: one instance per process."""
+
+    def __init__(self, settings: Settings, journal: Journal, backend: SheetBackend,
+                 connectors: dict | None = None) -> None:
+        self.settings, self.journal, self.backend = settings, journal, backend
+        self.sync = SheetSync(journal, backend, settings.timezone, settings.duplicate_threshold)
+        self.connectors = connectors if connectors is not None else {}
+        self.pipeline = _load_pipeline(self)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, with_connectors: bool = True) -> "Runner":
+        """Build everything from settings (env)."""
+        journal = Journal(settings.db)
+        connectors = {}
+        if with_connectors:
+            try:
+                from connectors.registry import configured_connectors
+
+                connectors = {c.platform.value: c for c in configured_connectors(
+                    settings.env, token_store=journal)}
+            except ImportError:  # connectors not installed in this build
+                connectors = {}
+        return cls(settings, journal, make_backend(settings), connectors)
+
+    def close(self) -> None:
+        """Release the journal."""
+        self.journal.close()
+
+    # -- intake -------------------------------------------------------------
+    def ingest(self, orders: Iterable[Order], source: str = "") -> list[UpsertResult]:
+        """Store orders durably (one transaction), then let the automations react."""
+        orders = list(orders)
+        results = self.journal.upsert_many(orders, source)
+        self.pipeline.after_ingest(orders, results)
+        return results
+
+    # -- sheet --------------------------------------------------------------
+    def flush(self, full: bool = False) -> FlushReport:
+        """Journal -> sheet."""
+        try:
+            return self.sync.flush(full=full)
+        except SheetUnavailable as exc:
+            self.journal.kv_set("health:sheet_status", str(exc))
+            raise
+
+    def watch(self) -> WatchReport:
+        """One read of the sheet feeds every automation; then one batched write."""
+        report = WatchReport()
+        try:
+            snapshot = self.sync.read_orders()
+        except SheetUnavailable as exc:
+            self.journal.kv_set("health:sheet_status", str(exc))
+            raise
+        layout, orders_tab, _audit = snapshot
+        stored = {s.order_id: s for s in self.journal.all_orders()}
+        diff = diff_sheet(layout, orders_tab.rows, stored, self.journal.written_order_ids(),
+                          self.settings.timezone)
+        if diff.missing_rows:
+            self.journal.mark_unwritten(diff.missing_rows)
+            for oid in diff.missing_rows:
+                self.journal.audit(oid, "row missing from sheet", "", "will be restored", "truecraft")
+            report.restored = len(diff.missing_rows)
+        report.edits = len(diff.edits)
+        self.pipeline.after_edits(diff, stored, snapshot)
+        report.flush = self.sync.flush(snapshot=snapshot)
+        return report
+
+    # -- platforms ----------------------------------------------------------
+    def poll_platforms(self) -> list:
+        """Poll every configured platform once; cursors advance only after orders are stored."""
+        from connectors.poll import poll_once
+
+        reports = []
+        for name, connector in self.connectors.items():
+            report = poll_once(connector, self.journal, on_stored=self.pipeline.after_ingest)
+            if not report.error_message:
+                self.journal.kv_set(f"health:last_poll:{name}", now_utc().isoformat())
+            reports.append(report)
+        return reports
+
+    def process_events(self):
+        """Turn stored webhook events into orders (after they were acknowledged)."""
+        from webhooks.processor import process_pending_events
+
+        return process_pending_events(self.journal, self.connectors, on_stored=self.pipeline.after_ingest)
+
+    def push_pending(self) -> list:
+        """Send decided fulfilments/cancellations to the platforms (outbox)."""
+        return self.pipeline.push_pending()
+
+    def health(self) -> dict:
+        """Plain status for /healthz and doctor; never a secret."""
+        polls = {k: self.journal.kv_get(f"health:last_poll:{k}") for k in self.connectors}
+        return {"backlog": self.journal.backlog(),
+                "last_sheet_write": self.journal.kv_get("health:last_sheet_write"),
+                "sheet_status": self.journal.kv_get("health:sheet_status", "not written yet"),
+                "last_poll": polls,
+                "events_pending": len(self.journal.pending_events())}
+
+
+class _NoPipeline:
+    """Used until the duplicate and fulfilment automations are wired in."""
+
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+
+    def after_ingest(self, orders, results) -> None:
+        """Nothing extra to do."""
+
+    def after_edits(self, diff, stored, snapshot) -> None:
+        """Record edits people made in the journal (audit)."""
+        for e in diff.edits:
+            self.runner.journal.set_fields(e.order_id, source="sheet", **{e.key: e.new})
+
+    def push_pending(self) -> list:
+        """No outbox yet."""
+        return []
+
+
+def _load_pipeline(runner: Runner):
+    try:
+        from automations.pipeline import Pipeline
+    except ImportError:
+        return _NoPipeline(runner)
+    return Pipeline(runner)

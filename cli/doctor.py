@@ -1,0 +1,115 @@
+"""`doctor`: what is configured, what is missing, and what to do — in plain words."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from core.config import Settings
+
+OK, WARN, BAD = "✓", "!", "✗"
+
+
+def _line(mark: str, text: str) -> None:
+    print(f"  {mark} {text}")
+
+
+def check_sheet(settings: Settings, offline: bool) -> bool:
+    """Backend settings and, unless offline, one cheap call to the sheet."""
+    print("Sheet")
+    if settings.backend == "local":
+        path = Path(settings.workbook).resolve()
+        _line(OK, f"Using the local workbook {path} (TRUECRAFT_BACKEND=local).")
+        if not os.access(path.parent if not path.exists() else path, os.W_OK):
+            _line(BAD, f"Can't write to {path}. Pick a folder you own with TRUECRAFT_WORKBOOK.")
+            return False
+        print("    To use a Google Sheet instead, set TRUECRAFT_BACKEND=google, GOOGLE_SHEET_ID and "
+              "GOOGLE_APPLICATION_CREDENTIALS.")
+        return True
+    good = True
+    if not settings.google_sheet_id:
+        _line(BAD, "GOOGLE_SHEET_ID is missing: copy the long id from the sheet's web address "
+                   "(between /d/ and /edit).")
+        good = False
+    cred = settings.google_credentials
+    if not cred:
+        _line(BAD, "GOOGLE_APPLICATION_CREDENTIALS is missing: create a service account in Google Cloud, "
+                   "download its JSON key, and put the file's path here.")
+        good = False
+    elif not Path(cred).is_file():
+        _line(BAD, f"GOOGLE_APPLICATION_CREDENTIALS points to {cred}, but there is no file there.")
+        good = False
+    else:
+        try:
+            email = json.loads(Path(cred).read_text()).get("client_email", "")
+            _line(OK, f"Service account {email} — share the sheet with this address as Editor.")
+        except (ValueError, OSError):
+            _line(BAD, f"{cred} is not a service-account JSON key file.")
+            good = False
+    if good and not offline:
+        from sheets.factory import make_backend
+        from sheets.base import SheetUnavailable
+
+        try:
+            backend = make_backend(settings)
+            backend.spreadsheet  # noqa: B018 - one metadata request
+            _line(OK, f"Reached the Google Sheet ({settings.google_sheet_id[:6]}…).")
+        except SheetUnavailable as exc:
+            _line(BAD, str(exc))
+            good = False
+    return good
+
+
+def check_platforms(settings: Settings, offline: bool) -> bool:
+    """Each platform: configured or not, and whether its credentials work."""
+    print("Sales channels")
+    try:
+        from connectors.registry import configured_connectors, describe_configuration
+    except ImportError:
+        _line(WARN, "Platform connectors are not installed in this build.")
+        return True
+    good = True
+    for label, configured, missing in describe_configuration(settings.env):
+        if configured:
+            _line(OK, f"{label}: credentials set.")
+        elif missing and len(missing) < 4:
+            _line(WARN, f"{label}: off — missing {', '.join(missing)}.")
+        else:
+            _line(WARN, f"{label}: off (not connected).")
+    if offline:
+        return good
+    for connector in configured_connectors(settings.env):
+        try:
+            _line(OK, f"{connector.platform.label}: {connector.check()}")
+        except Exception as exc:  # every connector error is plain words already
+            _line(BAD, f"{connector.platform.label}: {exc}")
+            good = False
+    return good
+
+
+def check_extras(settings: Settings) -> None:
+    """Webhooks and e-mail: optional, but say what they enable."""
+    print("Real-time and e-mail (optional)")
+    env = settings.env
+    for name, what in (("SHOPIFY_WEBHOOK_SECRET", "Shopify webhooks"),
+                       ("SQUARE_WEBHOOK_SIGNATURE_KEY", "Square webhooks"),
+                       ("ETSY_WEBHOOK_SECRET", "Etsy webhooks"),
+                       ("TRUECRAFT_EDIT_SECRET", "instant sheet edits (Apps Script)"),
+                       ("TRUECRAFT_SMTP_URL", "tracking e-mails for Square invoices and craft-fair orders")):
+        _line(OK if env.get(name) else WARN, f"{what}: {'on' if env.get(name) else f'off — set {name}'}")
+
+
+def doctor(settings: Settings, offline: bool = False) -> int:
+    """Run every check; exit 1 if something needed is broken."""
+    print("TrueCraft check-up\n")
+    print("Order journal")
+    _line(OK, f"{Path(settings.db).resolve()} (TRUECRAFT_DB)")
+    sheet_ok = check_sheet(settings, offline)
+    platforms_ok = check_platforms(settings, offline)
+    check_extras(settings)
+    print()
+    if sheet_ok and platforms_ok:
+        print("All set. Run `python main.py sync --once` to bring in orders.")
+        return 0
+    print("Fix the items marked ✗ above, then run `python main.py doctor` again.")
+    return 1

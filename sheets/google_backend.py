@@ -1,0 +1,161 @@
+"""The Google Sheets backend: the real gspread over HTTP, with our retries and request budget.
+
+All values are written with valueInputOption=RAW, so customer text like
+=IMPORTXML(...) is stored as text and never evaluated. (gspread's
+update_cell always sends USER_ENTERED, so we never use it.) gspread's
+BackOffHTTPClient retries forever; we use the plain client and retry in
+core.http, bounded.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import gspread
+import requests
+from google.auth.exceptions import GoogleAuthError
+from google.auth.transport.requests import AuthorizedSession
+from google.oauth2 import service_account
+
+from core.http import RequestBudget, RetryingMixin, RetryPolicy
+from sheet_schema.schema import col_letter, quote_tab
+from sheets.base import SheetBackend, SheetUnavailable, TabData, WriteBatch
+
+log = logging.getLogger("truecraft.google")
+SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
+GOOGLE_BASE = "https://sheets.googleapis.com"
+MAX_RANGES_PER_REQUEST = 5000  # keeps each request body a few MB at most
+
+
+class GoogleSession(RetryingMixin, AuthorizedSession):
+    """AuthorizedSession that sends Sheets calls to TRUECRAFT_SHEETS_API_URL, within budget, with retries."""
+
+    def __init__(self, credentials, base_url: str, policy: RetryPolicy, budget: RequestBudget) -> None:
+        super().__init__(credentials)
+        self.base_url = base_url.rstrip("/")
+        self.policy, self.budget = policy, budget
+        self.requests_sent = 0
+
+    def request(self, method, url, *args, **kwargs):
+        """Redirect, count, and send with retries."""
+        if url.startswith(GOOGLE_BASE) and self.base_url != GOOGLE_BASE:
+            url = self.base_url + url[len(GOOGLE_BASE):]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.policy.timeout
+        self.requests_sent += 1
+        return super().request(method, url, *args, **kwargs)
+
+
+def plain_error(exc: Exception) -> str:
+    """Turn a Google/gspread/network error into words a seller can act on."""
+    if isinstance(exc, gspread.exceptions.APIError):
+        code = exc.code
+        if code in (401, 403):
+            return ("Google refused access to the sheet. Share the sheet with the service account's "
+                    "email (Editor) and check GOOGLE_APPLICATION_CREDENTIALS.")
+        if code == 404:
+            return "Google can't find that sheet. Check GOOGLE_SHEET_ID (the long id in the sheet's web address)."
+        if code == 429:
+            return "Google's request limit was reached; TrueCraft will slow down and catch up by itself."
+        if code >= 500:
+            return "Google Sheets is having trouble right now; TrueCraft will retry by itself."
+        return f"Google Sheets rejected a request ({exc.error.get('message', '')[:200]})."
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+        return "Can't reach Google Sheets (network). TrueCraft will retry by itself."
+    if isinstance(exc, GoogleAuthError):
+        return "Google sign-in failed: check the service-account file in GOOGLE_APPLICATION_CREDENTIALS."
+    return f"Google Sheets error: {type(exc).__name__}"
+
+
+class GoogleSheetsBackend(SheetBackend):
+    """A Google Sheet, through gspread."""
+
+    name = "Google Sheets"
+
+    def __init__(self, sheet_id: str, credentials_file: str, base_url: str = GOOGLE_BASE,
+                 budget_per_minute: int = 50, policy: RetryPolicy | None = None) -> None:
+        if not sheet_id:
+            raise SheetUnavailable("GOOGLE_SHEET_ID is not set: put the sheet's id (from its web address) in .env")
+        try:
+            creds = service_account.Credentials.from_service_account_file(credentials_file, scopes=SCOPES)
+        except (OSError, ValueError) as exc:
+            raise SheetUnavailable(
+                f"Can't read the Google service-account file '{credentials_file}': set "
+                f"GOOGLE_APPLICATION_CREDENTIALS to the JSON key you downloaded ({type(exc).__name__})") from None
+        self.budget = RequestBudget(budget_per_minute)
+        self.session = GoogleSession(creds, base_url, policy or RetryPolicy.from_env(), self.budget)
+        self.client = gspread.Client(auth=creds, session=self.session)
+        self.sheet_id = sheet_id
+        self._sh: gspread.Spreadsheet | None = None
+        self._titles: dict[str, int] = {}
+
+    def describe(self) -> str:
+        """Which sheet."""
+        return f"Google Sheet {self.sheet_id}"
+
+    def _call(self, fn, *args, **kwargs) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (gspread.exceptions.APIError, requests.RequestException, GoogleAuthError) as exc:
+            raise SheetUnavailable(plain_error(exc)) from exc
+
+    @property
+    def spreadsheet(self) -> gspread.Spreadsheet:
+        """The spreadsheet handle (one metadata request the first time)."""
+        if self._sh is None:
+            self._sh = self._call(self.client.open_by_key, self.sheet_id)
+            self.refresh_metadata()
+        return self._sh
+
+    def refresh_metadata(self) -> dict:
+        """Fetch tab titles, rules and protections (one request)."""
+        meta = self._call(self.spreadsheet.fetch_sheet_metadata)
+        self._titles = {s["properties"]["title"]: s["properties"]["sheetId"] for s in meta.get("sheets", [])}
+        return meta
+
+    def read(self, tabs: list[str], _retry: bool = True) -> dict[str, TabData]:
+        """Whole tabs in one values.batchGet; tabs that don't exist come back with exists=False."""
+        sh = self.spreadsheet
+        present = [t for t in tabs if t in self._titles]
+        out = {t: TabData(t, [], exists=False) for t in tabs if t not in present}
+        if not present:
+            return out
+        try:
+            resp = sh.values_batch_get([quote_tab(t) for t in present],
+                                       params={"valueRenderOption": "FORMATTED_VALUE"})
+        except gspread.exceptions.APIError as exc:
+            if exc.code == 400 and _retry:  # a tab was renamed or deleted since we looked
+                self.refresh_metadata()
+                return self.read(tabs, _retry=False)
+            raise SheetUnavailable(plain_error(exc)) from exc
+        except (requests.RequestException, GoogleAuthError) as exc:
+            raise SheetUnavailable(plain_error(exc)) from exc
+        for tab, vr in zip(present, resp.get("valueRanges", [])):
+            out[tab] = TabData(tab, [[str(v) for v in row] for row in vr.get("values", [])])
+        return out
+
+    def write(self, batch: WriteBatch) -> None:
+        """values.batchUpdate (RAW) for changed cells + one values.append (RAW) per tab with new rows."""
+        sh = self.spreadsheet
+        data = [{"range": f"{quote_tab(u.tab)}!{col_letter(u.col)}{u.row + 1}", "values": [u.values]}
+                for u in batch.updates]
+        for start in range(0, len(data), MAX_RANGES_PER_REQUEST):
+            self._call(sh.values_batch_update, {"valueInputOption": "RAW",
+                                                "data": data[start:start + MAX_RANGES_PER_REQUEST]})
+        for tab, rows in batch.appends.items():
+            if rows:
+                self._call(sh.values_append, f"{quote_tab(tab)}!A1",
+                           {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
+                           {"values": rows, "majorDimension": "ROWS"})
+
+    def init_layout(self, schema: Any, threshold: int = 70) -> list[str]:
+        """Create or upgrade tabs, headers, dropdowns, colours, protections and the Dashboard."""
+        from sheets.google_layout import GoogleLayout
+
+        self.spreadsheet  # noqa: B018 - opens and loads metadata
+        return GoogleLayout(self, threshold).apply(schema)
+
+    @property
+    def requests_sent(self) -> int:
+        """API requests this backend has made (for benchmarks and tests)."""
+        return self.session.requests_sent

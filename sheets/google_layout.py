@@ -1,0 +1,156 @@
+"""`init` for Google Sheets: tabs, headers, dropdowns, colours, protections, Dashboard — in ~6 requests.
+
+Idempotent: a rule, tab or header that is already there is not added again,
+and nothing a person added (columns, tabs, rows) is moved or deleted.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sheet_schema.dashboard import dashboard_cells, rule_formula
+from sheet_schema.schema import Tab, WorkbookSchema, normalise_header, quote_tab
+from sheet_schema.tabs import DASHBOARD, DUPLICATES, ORDERS
+from sheets.rows import Layout
+
+PROTECT_PREFIX = "TrueCraft: filled in by the service"
+
+
+def _rgb(hex_colour: str) -> dict:
+    return {k: int(hex_colour[i:i + 2], 16) / 255 for k, i in (("red", 0), ("green", 2), ("blue", 4))}
+
+
+class GoogleLayout:
+    """Plans and sends the requests that bring a Google Sheet up to the schema."""
+
+    def __init__(self, backend: Any, threshold: int) -> None:
+        self.b, self.threshold = backend, threshold
+        self.done: list[str] = []
+
+    def apply(self, schema: WorkbookSchema) -> list[str]:
+        """Run every step; returns what changed in plain words."""
+        sh = self.b.spreadsheet
+        missing_tabs = [t for t in schema.tabs if t.name not in self.b._titles]
+        if missing_tabs:
+            sh.batch_update({"requests": [{"addSheet": {"properties": {
+                "title": t.name, "gridProperties": {"rowCount": 1000, "columnCount": max(26, len(t.columns) + 2)},
+                **({"tabColor": _rgb(t.tab_colour)} if t.tab_colour else {})}}} for t in missing_tabs]})
+            self.done += [f"created tab {t.name}" for t in missing_tabs]
+        meta = self.b.refresh_metadata()
+        props = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
+        data_tabs = [t for t in schema.tabs if t.name != DASHBOARD]
+        resp = sh.values_batch_get([f"{quote_tab(t.name)}!1:1" for t in data_tabs] + [quote_tab(DASHBOARD)],
+                                   params={"valueRenderOption": "FORMULA"})
+        ranges = resp.get("valueRanges", [])
+        headers = {t.name: [str(v) for v in (ranges[i].get("values") or [[]])[0]] for i, t in enumerate(data_tabs)}
+        dash_values = ranges[-1].get("values", []) if ranges else []
+        header_writes, grow = self._headers(data_tabs, headers, props)
+        if grow:
+            sh.batch_update({"requests": grow})
+        if header_writes:
+            sh.values_batch_update({"valueInputOption": "RAW", "data": header_writes})
+        positions = {t.name: Layout.from_header(t, headers[t.name]).positions for t in data_tabs}
+        requests = []
+        for t in data_tabs:
+            requests += self._format_tab(t, props[t.name], positions[t.name])
+        if requests:
+            sh.batch_update({"requests": requests})
+        self._dashboard(positions[ORDERS], positions[DUPLICATES], dash_values)
+        return self.done
+
+    def _headers(self, tabs: list[Tab], headers: dict[str, list[str]], props: dict) -> tuple[list, list]:
+        """Missing headers go after the last header; returns value writes and grid growth requests."""
+        writes, grow = [], []
+        for t in tabs:
+            row = headers[t.name]
+            layout = Layout.from_header(t, row)
+            if not layout.missing:
+                continue
+            start = len(row)
+            new = [c.header for c in layout.missing]
+            need = start + len(new)
+            have = props[t.name]["properties"]["gridProperties"].get("columnCount", 26)
+            if need > have:
+                grow.append({"appendDimension": {"sheetId": props[t.name]["properties"]["sheetId"],
+                                                 "dimension": "COLUMNS", "length": need - have}})
+            from sheet_schema.schema import col_letter
+            writes.append({"range": f"{quote_tab(t.name)}!{col_letter(start)}1", "values": [new]})
+            row.extend(new)
+            self.done.append(f"{t.name}: added column(s) " + ", ".join(new))
+        return writes, grow
+
+    def _format_tab(self, t: Tab, sheet: dict, pos: dict[str, int]) -> list[dict]:
+        sid = sheet["properties"]["sheetId"]
+        out: list[dict] = []
+        if sheet["properties"].get("gridProperties", {}).get("frozenRowCount", 0) != 1:
+            out.append({"updateSheetProperties": {"properties": {"sheetId": sid, "gridProperties": {
+                "frozenRowCount": 1}}, "fields": "gridProperties.frozenRowCount"}})
+            self.done.append(f"{t.name}: froze the header row")
+        out.append({"repeatCell": {"range": {"sheetId": sid, "startRowIndex": 0, "endRowIndex": 1},
+                                   "cell": {"userEnteredFormat": {"textFormat": {"bold": True}, "backgroundColor": _rgb("D9D9D9")}},
+                                   "fields": "userEnteredFormat(textFormat,backgroundColor)"}})
+        for col in t.columns:
+            if col.choices and col.key in pos:
+                # setDataValidation replaces whatever is there, so repeating it adds nothing.
+                out.append({"setDataValidation": {"range": {"sheetId": sid, "startRowIndex": 1,
+                            "startColumnIndex": pos[col.key], "endColumnIndex": pos[col.key] + 1},
+                            "rule": {"condition": {"type": "ONE_OF_LIST", "values": [
+                                {"userEnteredValue": v} for v in col.choices]},
+                                "strict": col.key != "carrier", "showCustomUi": True}}})
+        existing = {str(v.get("userEnteredValue")) for rule in sheet.get("conditionalFormats", [])
+                    for v in rule.get("booleanRule", {}).get("condition", {}).get("values", [])}
+        for rule in t.colour_rules:
+            formula = rule_formula(rule, pos, self.threshold)
+            if formula in existing:
+                continue
+            out.append({"addConditionalFormatRule": {"index": 0, "rule": {
+                "ranges": [{"sheetId": sid, "startRowIndex": 1}],
+                "booleanRule": {"condition": {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": formula}]},
+                                "format": {"backgroundColor": _rgb(rule.background)}}}}})
+            self.done.append(f"{t.name}: colour rule {rule.name}")
+        if t.protect_service_columns:
+            out += self._protections(t, sheet, pos)
+        return out
+
+    def _protections(self, t: Tab, sheet: dict, pos: dict[str, int]) -> list[dict]:
+        """Warning-only protection on each service-owned column (people can still override)."""
+        sid = sheet["properties"]["sheetId"]
+        have = {p.get("description"): p for p in sheet.get("protectedRanges", [])}
+        out = []
+        for col in t.columns:
+            if col.editable or col.key not in pos:
+                continue
+            desc = f"{PROTECT_PREFIX} ({col.header})"
+            rng = {"sheetId": sid, "startRowIndex": 1, "startColumnIndex": pos[col.key],
+                   "endColumnIndex": pos[col.key] + 1}
+            current = have.get(desc)
+            if current is None:
+                out.append({"addProtectedRange": {"protectedRange": {
+                    "range": rng, "description": desc, "warningOnly": True}}})
+            elif current.get("range", {}).get("startColumnIndex") != pos[col.key]:
+                out.append({"updateProtectedRange": {"protectedRange": {
+                    "protectedRangeId": current["protectedRangeId"], "range": rng}, "fields": "range"}})
+        if out:
+            self.done.append(f"{t.name}: warning on {len(out)} service column(s)")
+        return out
+
+    def _dashboard(self, orders_pos: dict[str, int], dup_pos: dict[str, int], shown: list[list]) -> None:
+        cells = dashboard_cells(orders_pos, dup_pos, google=True)
+        current = {}
+        for r, row in enumerate(shown):
+            for c, v in enumerate(row):
+                current[(r, c)] = str(v)
+        data = []
+        for a1, value in cells:
+            col = ord(a1[0]) - 65
+            row = int(a1[1:]) - 1
+            if current.get((row, col), "") != value:
+                data.append({"range": f"{quote_tab(DASHBOARD)}!{a1}", "values": [[value]]})
+        if data:
+            # USER_ENTERED on purpose: these are our own formulas, never customer text.
+            self.b.spreadsheet.values_batch_update({"valueInputOption": "USER_ENTERED", "data": data})
+            self.done.append("Dashboard: formulas written")
+
+
+def header_matches(a: str, b: str) -> bool:
+    """Header equality as init sees it."""
+    return normalise_header(a) == normalise_header(b)

@@ -1,0 +1,1 @@
+"""Test stand-ins for external services, served on loopback for tests and benchmarks."""

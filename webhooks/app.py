@@ -1,0 +1,111 @@
+"""The Flask app: thin webhook endpoints (verify, journal, acknowledge) and /healthz.
+
+Nothing slow happens before the acknowledgement: the raw body is verified,
+stored durably in the journal, and the platform gets its 2xx. Mapping and
+fetching happen later in webhooks.processor, driven by the serve loop.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from typing import Any, Callable, Mapping
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from core.journal import Journal
+from core.models import Platform
+from webhooks import handlers
+from webhooks.handlers import Rejected
+
+log = logging.getLogger("truecraft.webhooks")
+
+MAX_BODY_BYTES = 1024 * 1024  # platform order payloads are a few KB; 1 MiB is generous
+OnEvent = Callable[[str, Any], None]
+
+
+def _env(settings: Any) -> Mapping[str, str]:
+    env = getattr(settings, "env", None)
+    return env if env is not None else os.environ
+
+
+def _reply(status: int, **fields: Any) -> Response:
+    resp = jsonify(fields)
+    resp.status_code = status
+    return resp
+
+
+def create_app(journal: Journal, settings: Any, on_event: OnEvent | None = None) -> Flask:
+    """Build the webhook app around a journal; on_event(source, payload) is told of each new event."""
+    app = Flask("truecraft.webhooks")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    env = _env(settings)
+
+    def intake(source: str) -> Response:
+        body = request.get_data(cache=False)
+        try:
+            got = handlers.INTAKES[source](request.headers, body, env)
+        except Rejected as exc:
+            log.warning("refused a %s webhook (%d): %s", source, exc.status, exc.message)
+            return _reply(exc.status, ok=False, error=exc.message)
+        if not got.store:
+            log.info("ignored %s topic '%s' — TrueCraft does not act on it", source, got.topic[:80])
+            return _reply(200, ok=True, ignored=True)
+        try:
+            new = journal.record_event(got.source, got.event_id, got.topic, got.body)
+        except sqlite3.Error as exc:
+            # Temporary: the sender retries, and nothing was acknowledged.
+            log.error("could not store a %s webhook (%s); asked the sender to retry", source,
+                      type(exc).__name__)
+            return _reply(503, ok=False, error="temporarily unable to store the event, retry later")
+        if new and on_event is not None:
+            try:
+                on_event(got.source, got.payload)
+            except Exception as exc:  # the event is stored; the next cycle will handle it
+                log.error("after storing a %s event the wake-up failed: %s", source, type(exc).__name__)
+        return _reply(200, ok=True, duplicate=not new)
+
+    for name in handlers.INTAKES:
+        app.add_url_rule(f"/webhooks/{name}", f"webhook_{name}",
+                         (lambda n: lambda: intake(n))(name), methods=["POST"])
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        try:
+            return _reply(200, **health(journal))
+        except sqlite3.Error:
+            return _reply(503, ok=False, error="the journal cannot be read")
+
+    if os.environ.get("TRUECRAFT_BENCH_CEILING") == "1":
+        # Hidden bare endpoint for bench/webhook_load.py: the server's own ceiling.
+        @app.post("/_bench/ceiling")
+        def ceiling() -> Response:
+            request.get_data(cache=False)
+            return Response("", 200)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        if exc.code == 413:
+            message = f"the body is larger than {MAX_BODY_BYTES // 1024} KB"
+        else:
+            message = exc.description or exc.name
+        return _reply(exc.code or 400, ok=False, error=message)
+
+    return app
+
+
+def health(journal: Journal) -> dict:
+    """Backlog, last sheet write, last poll per platform, pending events — never a secret."""
+    count = lambda sql: journal.execute(sql).fetchone()[0]  # noqa: E731
+    polls = {p.value: journal.kv_get(f"health:last_poll:{p.value}")
+             for p in Platform if p is not Platform.MANUAL}
+    return {
+        "ok": True,
+        "backlog": journal.backlog(),
+        "events_pending": count("SELECT COUNT(*) FROM events WHERE state='new'"),
+        "events_failed": count("SELECT COUNT(*) FROM events WHERE state='failed'"),
+        "last_sheet_write": journal.kv_get("health:last_sheet_write"),
+        "sheet_status": journal.kv_get("health:sheet_status"),
+        "last_poll": polls,
+    }

@@ -1,0 +1,147 @@
+"""The scheduled jobs `serve` runs beside the web server, on one background thread.
+
+One thread means the sheet is only ever touched by one job at a time. Each job
+catches and logs its own errors in plain words, so one failure (a platform
+down, the sheet unreachable) never stops the loop. A webhook wakes the loop at
+once: platform events -> process + flush, sheet edits -> watch + flush.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Callable
+
+import schedule
+
+from core.journal import Journal
+from webhooks.processor import process_pending_events
+
+log = logging.getLogger("truecraft.jobs")
+
+# Small pause after a wake-up so a burst of webhooks becomes one batched flush.
+BATCH_PAUSE = 0.25
+
+
+class Jobs:
+    """Polls, event processing, sheet watch, flush and pushes on a `schedule` loop."""
+
+    def __init__(self, runner: Any, settings: Any) -> None:
+        self.runner = runner
+        poll = int(getattr(settings, "poll_seconds", 10) or 10)
+        platform_poll = int(getattr(settings, "platform_poll_seconds", 60) or 60)
+        self.scheduler = schedule.Scheduler()
+        self.scheduler.every(platform_poll).seconds.do(self._job, "platform poll", runner.poll_platforms)
+        self.scheduler.every(poll).seconds.do(self._job, "webhook events", self.process_events)
+        self.scheduler.every(poll).seconds.do(self._job, "sheet watch", runner.watch)
+        self.scheduler.every(poll).seconds.do(self._job, "sheet write", runner.flush)
+        pushes = _first_method(runner, "push_pending", "push_fulfilments", "run_pushes")
+        if pushes is not None:
+            self.scheduler.every(poll).seconds.do(self._job, "platform pushes", pushes)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._sources: set[str] = set()
+        self._thread = threading.Thread(target=self._loop, name="truecraft-jobs", daemon=True)
+
+    def start(self) -> None:
+        """Start the background thread."""
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask the loop to stop and wait for the job in progress to finish."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def wake(self, source: str, payload: Any = None) -> None:
+        """Called by the app for each new event: run the matching jobs now, not at the next tick."""
+        with self._lock:
+            self._sources.add(source)
+        self._wake.set()
+
+    def process_events(self) -> Any:
+        """The runner's event processing, or the webhook processor directly."""
+        method = getattr(self.runner, "process_events", None)
+        if method is not None:
+            return method()
+        return process_pending_events(self.runner.journal, self.runner.connectors)
+
+    def run_once(self) -> None:
+        """One pass: woken jobs first, then whatever the schedule says is due."""
+        with self._lock:
+            sources, self._sources = self._sources, set()
+        if sources - {"sheet"}:
+            self._job("webhook events", self.process_events)
+        if "sheet" in sources:
+            self._job("sheet watch", self.runner.watch)
+        if sources:
+            self._job("sheet write", self.runner.flush)
+        self.scheduler.run_pending()
+
+    def _loop(self) -> None:
+        self.scheduler.run_all()  # first pass at start-up: catch up on anything missed while down
+        while not self._stop.is_set():
+            idle = self.scheduler.idle_seconds
+            timeout = 1.0 if idle is None else max(0.0, min(1.0, idle))
+            if self._wake.wait(timeout):
+                self._wake.clear()
+                self._stop.wait(BATCH_PAUSE)
+            if self._stop.is_set():
+                break
+            self.run_once()
+
+    @staticmethod
+    def _job(name: str, func: Callable[[], Any]) -> None:
+        try:
+            func()
+        except Exception as exc:  # one failing job must never end the loop
+            log.error("%s failed this time (%s: %s); it runs again at the next tick",
+                      name, type(exc).__name__, str(exc)[:200])
+
+
+def _first_method(obj: Any, *names: str) -> Callable[[], Any] | None:
+    for name in names:
+        method = getattr(obj, name, None)
+        if callable(method):
+            return method
+    return None
+
+
+class JournalOnlyRunner:
+    """Stand-in when automations.runner is absent: stores and processes events, no sheet.
+
+    LEAD: delete once automations.runner.Runner exists (serve prefers it automatically).
+    """
+
+    def __init__(self, journal: Journal, connectors: dict, settings: Any = None) -> None:
+        self.journal, self.connectors, self.settings = journal, connectors, settings
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "JournalOnlyRunner":
+        """Journal at settings.db plus whatever connectors are configured."""
+        try:
+            from connectors.registry import configured_connectors
+
+            connectors = {c.platform.value: c for c in configured_connectors(settings.env)}
+        except Exception as exc:
+            log.warning("platform connectors unavailable (%s)", type(exc).__name__)
+            connectors = {}
+        return cls(Journal(settings.db), connectors, settings)
+
+    def process_events(self) -> Any:
+        """Turn stored webhook events into orders."""
+        return process_pending_events(self.journal, self.connectors)
+
+    def poll_platforms(self) -> None:
+        """No polling without the runner."""
+
+    def watch(self) -> None:
+        """No sheet without the runner."""
+
+    def flush(self) -> None:
+        """No sheet without the runner."""
+
+    def close(self) -> None:
+        """Close the journal."""
+        self.journal.close()

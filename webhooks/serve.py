@@ -1,0 +1,210 @@
+"""`serve`: the webhook endpoints on waitress plus the scheduled jobs, with a graceful stop.
+
+Jobs (platform polls, event processing, sheet watch, journal->sheet flush,
+pending pushes) run on one background thread driven by `schedule`; a new
+webhook wakes that thread at once so its row reaches the sheet in seconds.
+SIGTERM/SIGINT: stop accepting, let in-flight requests finish, make a final
+flush attempt, close the journal. Every 2xx was journalled before it was sent,
+so nothing acknowledged is lost even if the stop is abrupt.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from typing import Any
+
+import waitress
+from waitress import wasyncore
+
+from webhooks.app import create_app
+from webhooks.jobs import Jobs
+
+log = logging.getLogger("truecraft.serve")
+GRACE_SECONDS = 10.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The serve flags: --host, --port, --no-jobs, --threads."""
+    parser.add_argument("--host", default=os.environ.get("TRUECRAFT_HOST") or "127.0.0.1",
+                        help="address to listen on (default 127.0.0.1; env TRUECRAFT_HOST). Put a "
+                             "reverse proxy or tunnel in front for HTTPS.")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("TRUECRAFT_PORT") or 8080),
+                        help="port to listen on (default 8080; env TRUECRAFT_PORT)")
+    parser.add_argument("--threads", type=int, default=8, help="request worker threads (default 8)")
+    parser.add_argument("--no-jobs", action="store_true",
+                        help="only answer webhooks; no polls, flushes or sheet watch (benchmarks)")
+
+
+def run(args: argparse.Namespace, settings: Any) -> int:
+    """Build the runner from settings and serve until SIGTERM/SIGINT; returns the exit code."""
+    _install_log_scrubber(settings)
+    try:
+        runner = build_runner(settings)
+    except Exception as exc:  # plain words, not a traceback, for the seller
+        print(f"TrueCraft could not start: {exc}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        serve(runner, args.host, args.port, stop_event=stop, settings=settings,
+              jobs=not args.no_jobs, threads=args.threads)
+    except OSError as exc:
+        print(f"TrueCraft could not listen on {args.host}:{args.port} ({exc.strerror or exc}) — "
+              "is another copy running? Pick another port with --port.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def build_runner(settings: Any) -> Any:
+    """The lead's automations.runner.Runner; a journal-only stand-in if it is not installed yet."""
+    try:
+        from automations.runner import Runner
+    except ImportError:
+        from webhooks.jobs import JournalOnlyRunner
+
+        log.warning("the sheet side (automations.runner) is not installed: webhooks are stored "
+                    "but nothing is written to the sheet")
+        return JournalOnlyRunner.from_settings(settings)
+    return Runner.from_settings(settings)
+
+
+def serve(runner: Any, host: str, port: int, stop_event: threading.Event | None = None,
+          settings: Any = None, jobs: bool = True, threads: int = 8,
+          ready: threading.Event | None = None) -> None:
+    """Serve webhooks and run the jobs until stop_event is set, then shut down gracefully."""
+    stop = stop_event or threading.Event()
+    settings = settings if settings is not None else getattr(runner, "settings", None)
+    worker = Jobs(runner, settings) if jobs else None
+    app = create_app(runner.journal, settings, on_event=worker.wake if worker else None)
+    inflight = _InFlight(app)
+    server = waitress.create_server(inflight, host=host, port=port, threads=threads,
+                                    clear_untrusted_proxy_headers=True, ident="truecraft")
+    log.info("TrueCraft is listening on http://%s:%s (webhooks at /webhooks/<platform>)",
+             server.effective_host, server.effective_port)
+    server_thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    server_thread.start()
+    if worker:
+        worker.start()
+    if ready is not None:
+        ready.port = server.effective_port  # type: ignore[attr-defined]
+        ready.set()
+    stop.wait()
+    log.info("stopping: no new connections; finishing requests in flight")
+    _stop_accepting(server)
+    inflight.wait_idle(GRACE_SECONDS)
+    _wait_flushed(server, GRACE_SECONDS)
+    if worker:
+        worker.stop()
+    _final_flush(runner)
+    server.trigger.pull_trigger(lambda: [ch.close() for ch in list(server._map.values())])
+    server_thread.join(GRACE_SECONDS)
+    server.task_dispatcher.shutdown(cancel_pending=False, timeout=GRACE_SECONDS)
+    _close(runner)
+    log.info("stopped")
+
+
+class _InFlight:
+    """WSGI wrapper counting requests inside the app, so shutdown can wait for them."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.count, self.cv = app, 0, threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.cv:
+            self.count += 1
+        try:
+            # Materialise the (small JSON) response so the count covers the whole handler.
+            result = self.app(environ, start_response)
+            try:
+                return list(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        finally:
+            with self.cv:
+                self.count -= 1
+                self.cv.notify_all()
+
+    def wait_idle(self, timeout: float) -> None:
+        """Block until no request is inside the app (or timeout)."""
+        with self.cv:
+            self.cv.wait_for(lambda: self.count == 0, timeout)
+
+
+def _stop_accepting(server: Any) -> None:
+    # Runs on the loop thread: close only the listening socket, keep the trigger and channels.
+    done = threading.Event()
+
+    def close_listener() -> None:
+        server.accepting = False
+        wasyncore.dispatcher.close(server)
+        done.set()
+
+    server.trigger.pull_trigger(close_listener)
+    done.wait(2.0)
+
+
+def _wait_flushed(server: Any, timeout: float) -> None:
+    # Responses are written by the loop thread; wait until every channel's buffer is empty.
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        busy = [ch for ch in list(server.active_channels.values())
+                if ch.requests or ch.total_outbufs_len]
+        if not busy:
+            return
+        time.sleep(0.02)
+
+
+def _final_flush(runner: Any) -> None:
+    try:
+        runner.flush()
+    except Exception as exc:
+        log.warning("final write to the sheet did not finish (%s); it will run at next start",
+                    type(exc).__name__)
+
+
+def _close(runner: Any) -> None:
+    closer = getattr(runner, "close", None) or runner.journal.close
+    try:
+        closer()
+    except Exception as exc:
+        log.warning("closing the journal: %s", type(exc).__name__)
+
+
+def _install_log_scrubber(settings: Any) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    secrets = list(settings.secrets()) if hasattr(settings, "secrets") else []
+    if not secrets:
+        return
+
+    class Scrub(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            text = record.getMessage()
+            for secret in secrets:
+                text = text.replace(secret, "***")
+            record.msg, record.args = text, ()
+            return True
+
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(Scrub())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m webhooks.serve` entry (the lead wires the same into main.py)."""
+    from core.config import Settings
+
+    parser = argparse.ArgumentParser(prog="truecraft serve", description=(
+        "Receive signed webhooks from Shopify, Square, Etsy and the sheet, and keep the sheet in sync."))
+    add_arguments(parser)
+    return run(parser.parse_args(argv), Settings.from_env())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
