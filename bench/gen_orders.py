@@ -94,7 +94,7 @@ class Generator:
             for var in (SIZES if ptype in SIZED else COLOURS)[:3]:
                 sku = f"P{n:02d}-{var.upper()}"
                 titles = {"etsy": f"Handmade {base} {ptype} | Personalized Gift for Her ({var})",
-                          "shopify": f"{base} {ptype} - {var}", "square": f"Custom {base.split()[-1].lower()} {ptype.lower()}",
+                          "shopify": f"{base} {ptype} - {var}", "square": f"{base.split()[-1].lower()} {ptype.lower()} - {var.lower()}",
                           "amazon": f"TrueCraft {base} {ptype}, {var}"}
                 self.listings.append((sku, base, ptype, var, titles, Decimal(self.r.randrange(18, 240))))
                 for plat, title in titles.items():
@@ -138,14 +138,15 @@ class Generator:
 
     def order(self, p: Person, plat: str, when: datetime, listing=None, *, name: str | None = None,
               email: str | None = None, phone: str | None = None, address: Address | None = None,
-              qty: int = 1, price_factor: float = 1.0, refs: tuple[str, ...] = (), buyer: str | None = None) -> Order:
+              qty: int = 1, price_factor: float = 1.0, refs: tuple[str, ...] = (), buyer: str | None = None,
+              title: str = "") -> Order:
         r = self.r
         self.seq += 1
         sku, base, ptype, var, titles, price = listing or r.choice(self.listings)
         unit_price = (price * Decimal(str(price_factor))).quantize(Decimal("0.01"))
         item_sku = "" if plat == "square" else f"{plat[:2].upper()}-{sku}"
         variant = var if plat in ("shopify", "etsy") and r.random() < 0.5 else ""
-        item = LineItem(titles[plat], qty, Money(unit_price), sku=item_sku, variant=variant)
+        item = LineItem(title or titles[plat], qty, Money(unit_price), sku=item_sku, variant=variant)
         if email is None:
             email = {"etsy": "", "amazon": f"{r.randrange(16**12):012x}@marketplace.amazon.com"}.get(plat, p.email)
         if phone is None:
@@ -166,3 +167,115 @@ class Generator:
                 for b in orders[i + 1:]:
                     target[frozenset({f"{a.platform.value}:{a.platform_order_id}",
                                       f"{b.platform.value}:{b.platform_order_id}"})] = label
+
+    def typo(self, word: str) -> str:
+        i = self.r.randrange(1, max(2, len(word) - 1))
+        return word[:i] + word[i + 1:] if self.r.random() < 0.5 else word[:i] + word[i] + word[i:]
+
+    def mins(self, lo: int, hi: int) -> timedelta:
+        return timedelta(minutes=self.r.uniform(lo, hi))
+
+    def two_platforms(self) -> tuple[str, str]:
+        a, b = self.r.sample(("etsy", "shopify", "square", "amazon"), 2)
+        return a, b
+
+    def positive(self, case: str) -> None:
+        r, p, t, lst = self.r, self.person(), self.when(), self.r.choice(self.listings)
+        pa, pb = self.two_platforms()
+        if case == "rachel":  # Etsy order, then a Square invoice from an Instagram DM
+            a = self.order(p, "etsy", t, lst, phone="")
+            alt = r.choice(("", f"{p.first.lower()}.{p.last.lower()}.art@gmail.com"))
+            b = self.order(p, "square", t + self.mins(30, 95), lst, email=alt, phone=self.phone_text(p),
+                           name=r.choice((NICK.get(p.first, p.first), p.first)) + f" {p.last}",
+                           price_factor=r.choice((1, -1)) * r.uniform(0.05, 0.2) + 1,
+                           title=f"Custom {lst[1].split()[-1].lower()} {lst[2].lower()}")  # free-text DM invoice
+        elif case == "double_submit":
+            plat = r.choice(("shopify", "etsy"))
+            addr, phone = self.address(p), self.phone_text(p)
+            a = self.order(p, plat, t, lst, address=addr, phone=phone)
+            b = self.order(p, plat, t + self.mins(0.2, 10), lst, address=addr, phone=phone, email=a.customer.email)
+        elif case == "nickname_typo":
+            a = self.order(p, pa, t, lst)
+            b = self.order(p, pb, t + self.mins(5, 100), lst, name=f"{NICK.get(p.first, p.first)} {self.typo(p.last)}")
+        elif case == "swapped_names":
+            a = self.order(p, pa, t, lst)
+            b = self.order(p, pb, t + self.mins(5, 100), lst, name=f"{p.last} {p.first}")
+        elif case == "phone_one_side":
+            a = self.order(p, pa, t, lst, phone=self.phone_text(p))
+            b = self.order(p, pb, t + self.mins(5, 100), lst, phone="", email="")
+        elif case == "window_edge":
+            a = self.order(p, "shopify", t, lst, phone=self.phone_text(p))
+            b = self.order(p, "square", t + self.mins(self.window - 15, self.window - 1), lst)
+        elif case == "address_variant":  # billing-style vs shipping-style spelling of one address
+            a = self.order(p, pa, t, lst, address=self.address(p, 0), phone="", email="")
+            b = self.order(p, pb, t + self.mins(5, 100), lst, address=self.address(p, 1), phone="")
+        else:  # mirrored: an Etsy order copied into Shopify by a marketplace app
+            a = self.order(p, "etsy", t, lst)
+            b = self.order(p, "shopify", t + self.mins(0, 30), lst, refs=(f"etsy:{a.platform_order_id}",),
+                           address=a.ship_to, buyer="")
+        self.add(a, b, label=case, positive=True)
+
+    def negative(self, case: str) -> None:
+        r, p, t, lst = self.r, self.person(), self.when(), self.r.choice(self.listings)
+        pa, pb = self.two_platforms()
+        gap = self.mins(5, 100)
+        if case == "reorder_later":
+            orders = (self.order(p, pa, t, lst), self.order(p, pb, t + timedelta(days=r.uniform(20, 45)), lst))
+        elif case == "other_variant":
+            other = r.choice([x for x in self.listings if x[1:3] == lst[1:3] and x is not lst])
+            orders = (self.order(p, pa, t, lst), self.order(p, pb, t + gap, other))
+        elif case == "common_name":
+            first, last = r.choice(COMMON)
+            p1, p2 = self.person(first, last, p.city), self.person(first, last, p.city)
+            orders = (self.order(p1, pa, t, lst), self.order(p2, pb, t + gap, lst))
+        elif case == "household":
+            mate = self.person(r.choice([f for f in FIRST if f != p.first]), p.last, p.city)
+            mate.house, mate.street, mate.unit, mate.zip = p.house, p.street, p.unit, p.zip
+            if r.random() < 0.3:
+                mate.phone = p.phone  # a shared landline
+            orders = (self.order(p, pa, t, lst), self.order(mate, pb, t + gap, lst))
+        elif case == "gift_givers":  # two people send the same gift to one recipient
+            g1, g2 = self.person(), self.person()
+            orders = (self.order(g1, pa, t, lst, address=self.address(p)),
+                      self.order(g2, pb, t + gap, lst, address=self.address(p)))
+        else:  # flash sale: dozens of strangers buy one item within minutes
+            orders = tuple(self.order(self.person(), r.choice(("shopify", "shopify", "etsy")),
+                                      t + self.mins(0, 15), lst) for _ in range(r.randrange(30, 61)))
+        self.add(*orders, label=case, positive=False)
+
+    def background(self, count: int) -> None:
+        pool = [self.person() for _ in range(max(1, int(count * 0.7)))]
+        seen: dict[int, list[datetime]] = {}
+        for _ in range(count):
+            idx = self.r.randrange(len(pool)) if self.r.random() < 0.3 else self.r.randrange(len(pool))
+            for _try in range(6):  # keep one person's background orders days apart (no hidden duplicates)
+                t = self.when()
+                if all(abs((t - s).total_seconds()) > 86400 for s in seen.get(idx, ())):
+                    break
+            else:
+                pool.append(self.person())
+                idx = len(pool) - 1
+            seen.setdefault(idx, []).append(t)
+            self.add(self.order(pool[idx], self.r.choice(("etsy", "etsy", "shopify", "square", "amazon")), t))
+
+
+def generate(n_orders: int = 20_000, seed: int = 7, window_minutes: int = 120) -> Dataset:
+    """About n_orders orders over 90 days: hard positives, hard negatives and ordinary traffic."""
+    g = Generator(seed, window_minutes)
+    per_case = max(2, n_orders // 400)
+    for case in POSITIVE_CASES:
+        for _ in range(per_case):
+            g.positive(case)
+    for case in NEGATIVE_CASES:
+        for _ in range(max(1, per_case // 10) if case == "flash_sale" else per_case):
+            g.negative(case)
+    g.background(max(0, n_orders - len(g.ds.orders)))
+    g.ds.orders.sort(key=lambda o: o.created_at)
+    return g.ds
+
+
+def same_product_burst(n_orders: int = 5_000, seed: int = 11, minutes: int = 120) -> list[Order]:
+    """n strangers buying one listing inside one window (the flash-sale stress test)."""
+    g = Generator(seed)
+    lst = g.listings[0]
+    return [g.order(g.person(), "shopify", T0 + g.mins(0, minutes), lst) for _ in range(n_orders)]

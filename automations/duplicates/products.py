@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Iterable
 
 from rapidfuzz import fuzz, process
+from unidecode import unidecode
 
 from automations.duplicates.normalise import clean
 from core.models import DomainError, LineItem
@@ -49,6 +50,8 @@ _STOP = {"handmade", "custom", "personalized", "personalised", "gift", "for", "h
          "a", "an", "and", "with", "of", "in", "by", "made", "to", "order", "unique", "hand",
          "new", "women", "womens", "men", "mens", "style", "item", "listing"}
 _SIZE_MARK = re.compile(r"\bsize\s*:?\s*([a-z0-9]+)")
+# A lone size letter at the end of a title after a separator: "Denim Jacket - M", "Hoodie (XL)".
+_SIZE_TAIL = re.compile(r"[(,/|-]\s*(xxs|xs|s|m|l|xl|xxl|xxxl|2xl|3xl)\s*\)?\s*$")
 _GREY = {"gray": "grey"}
 
 
@@ -80,6 +83,7 @@ def _variant(title: str, variant: str) -> tuple[frozenset[str], frozenset[str]]:
     text = clean(f"{title} {variant}")
     colours = frozenset(_GREY.get(w, w) for w in text.split() if w in _COLOURS)
     sizes = {_SIZE_WORDS.get(m, m) for m in _SIZE_MARK.findall(text)}
+    sizes |= {_SIZE_WORDS.get(m, m) for m in _SIZE_TAIL.findall(unidecode(title).lower().strip())}
     # Single letters are only sizes when the platform says it is a variant ("M", "Size: L").
     sizes |= {_SIZE_WORDS.get(w, w) for w in clean(variant).split() if w in _SIZES}
     sizes |= {_SIZE_WORDS.get(w, w) for w in text.split() if w in _SIZES and len(w) > 2}

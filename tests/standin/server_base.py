@@ -53,7 +53,8 @@ class StandinServer:
     def start(self) -> "StandinServer":
         """Serve on a free loopback port in a background thread."""
         self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
+                                        daemon=True)
         self._thread.start()
         return self
 
