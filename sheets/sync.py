@@ -86,6 +86,7 @@ class SheetSync:
         if not pending and not audit_pending:
             return report
         layout, orders_tab, audit_tab = snapshot or self.read_orders()
+        audit_pending = self.journal.audit_entries(unwritten_only=True)  # init may have added one
         index = layout.index_rows(orders_tab.rows)
         batch = WriteBatch()
         appends: list[list] = []

@@ -105,10 +105,15 @@ def view(item: LineItem, internal_sku: str | None) -> ProductView:
 
 
 def variant_conflict(a: ProductView, b: ProductView) -> str:
-    """'blue vs red' when both name a colour or size and they share none; '' otherwise."""
+    """'blue vs red' when each side names a colour (or size) the other lacks; '' otherwise.
+
+    Colour words also appear in product names ("Silver Leaf", "Soy Lavender"), so
+    shared words are ignored and only a two-sided difference counts.
+    """
     for mine, theirs in ((a.colours, b.colours), (a.sizes, b.sizes)):
-        if mine and theirs and not mine & theirs:
-            return f"{'/'.join(sorted(mine))} vs {'/'.join(sorted(theirs))}"
+        only_mine, only_theirs = mine - theirs, theirs - mine
+        if only_mine and only_theirs:
+            return f"{'/'.join(sorted(only_mine))} vs {'/'.join(sorted(only_theirs))}"
     return ""
 
 

@@ -99,6 +99,8 @@ def _names(a: Name, b: Name) -> tuple[int, str, str]:
         return 16, "first and last name swapped", ""
     if straight[0] and not (a.last and b.last):
         return 5, f"first name {a.shown_first}≈{b.shown_first}", ""
+    if straight[0] and not straight[1]:  # same first name, another family name: likely another person
+        return -15, "", ""
     if a.first and b.first and not straight[0] and not (swapped[0] and swapped[1]):
         return 0, "", f"different first name ({a.shown_first} vs {b.shown_first})"
     return 0, "", ""
@@ -127,6 +129,8 @@ def customer_evidence(a: Features, b: Features) -> tuple[int, list[str], list[st
     name_points, name_shown, veto = _names(a.name, b.name)
     if name_shown:
         pos.append(name_shown)
+    elif name_points < 0:
+        neg.append(f"different last name ({a.name.shown_last} vs {b.name.shown_last})")
     address_points = 0
     if a.address.usable and b.address.usable:
         if a.address.house == b.address.house and a.address.postcode == b.address.postcode:

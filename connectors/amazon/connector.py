@@ -30,6 +30,7 @@ class AmazonConnector(Connector):
     def __init__(self, client: AmazonClient, marketplace_id: str, policy: RetryPolicy | None = None,
                  now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
         self.client = client
+        self.page_size = 100  # searchOrders maxResultsPerPage (1..100)
         self.marketplace_id = marketplace_id
         self.policy = policy or client.policy
         # confirmShipment is not idempotent on Amazon's side: send once, check before any resend.
@@ -57,7 +58,7 @@ class AmazonConnector(Connector):
         mapped: list[Order] = []
         bad: list[Quarantined] = []
         newest: datetime | None = None
-        for raw in self.client.search_orders(self.marketplace_id, _iso(lower)):
+        for raw in self.client.search_orders(self.marketplace_id, _iso(lower), self.page_size):
             try:
                 order = mapping.to_order(raw)
             except MappingError as exc:

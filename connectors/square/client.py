@@ -50,6 +50,7 @@ class SquareClient:
     def __init__(self, access_token: str, base_url: str = DEFAULT_BASE_URL,
                  policy: RetryPolicy | None = None, session: requests.Session | None = None) -> None:
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.page_size = ORDERS_PAGE
         self.session = session or build_session(policy)
         self.session.headers.update({"Authorization": f"Bearer {access_token}",
                                      "Square-Version": SQUARE_VERSION,
@@ -77,7 +78,7 @@ class SquareClient:
                 # Square requires the sort field to match the date filter's field.
                 query["filter"] = {"date_time_filter": {"updated_at": {"start_at": updated_since}}}
             body: dict[str, Any] = {"location_ids": chunk, "query": query,
-                                    "limit": ORDERS_PAGE, "return_entries": False}
+                                    "limit": self.page_size, "return_entries": False}
             yield from self._pages("/v2/orders/search", body, "orders")
 
     def search_invoices(self, location_id: str) -> Iterator[dict]:

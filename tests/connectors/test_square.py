@@ -129,7 +129,7 @@ def test_shipment_recipient_becomes_customer_and_ship_to():
 # -- incremental fetch -----------------------------------------------------------------------
 def test_fetch_is_incremental_inclusive_and_follows_cursors(standin, connector, monkeypatch):
     # given five orders and a page size of two
-    monkeypatch.setattr("connectors.square.client.ORDERS_PAGE", 2)
+    connector.client.page_size = 2
     for i in range(1, 6):
         standin.add_order(make_order(f"O{i}", f"2026-03-0{i}T10:00:00Z"))
     # when fetching from the third order's exact update time
