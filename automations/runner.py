@@ -76,13 +76,12 @@ class Runner:
         """One read of the sheet feeds every automation; then one batched write."""
         report = WatchReport()
         try:
-            snapshot = self.sync.read_orders()
+            snapshot = self.sync.read_orders(extra=self.pipeline.extra_tabs)
         except SheetUnavailable as exc:
             self.journal.kv_set("health:sheet_status", str(exc))
             raise
-        layout, orders_tab, _audit = snapshot
         stored = {s.order_id: s for s in self.journal.all_orders()}
-        diff = diff_sheet(layout, orders_tab.rows, stored, self.journal.written_order_ids(),
+        diff = diff_sheet(snapshot.layout, snapshot.orders.rows, stored, self.journal.written_order_ids(),
                           self.settings.timezone)
         if diff.missing_rows:
             self.journal.mark_unwritten(diff.missing_rows)
@@ -90,8 +89,8 @@ class Runner:
                 self.journal.audit(oid, "row missing from sheet", "", "will be restored", "truecraft")
             report.restored = len(diff.missing_rows)
         report.edits = len(diff.edits)
-        self.pipeline.after_edits(diff, stored, snapshot)
-        report.flush = self.sync.flush(snapshot=snapshot)
+        extra = self.pipeline.after_edits(diff, stored, snapshot)
+        report.flush = self.sync.flush(snapshot=snapshot, extra=extra)
         return report
 
     # -- platforms ----------------------------------------------------------
@@ -129,6 +128,8 @@ class Runner:
 
 class _NoPipeline:
     """Used until the duplicate and fulfilment automations are wired in."""
+
+    extra_tabs: tuple[str, ...] = ()
 
     def __init__(self, runner: Runner) -> None:
         self.runner = runner

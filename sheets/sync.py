@@ -22,6 +22,19 @@ log = logging.getLogger("truecraft.sheet")
 
 
 @dataclass
+class Snapshot:
+    """One read of the sheet: every automation in a cycle works from this."""
+
+    layout: Layout
+    tabs: dict[str, TabData]
+
+    @property
+    def orders(self) -> TabData:
+        """The Orders tab."""
+        return self.tabs[ORDERS]
+
+
+@dataclass
 class FlushReport:
     """What one flush did."""
 
@@ -49,23 +62,25 @@ class SheetSync:
                  threshold: int = 70) -> None:
         self.journal, self.backend, self.tz, self.threshold = journal, backend, tz, threshold
 
-    def read_orders(self) -> tuple[Layout, TabData, TabData]:
-        """One read of Orders + Audit Log; repairs the layout first if tabs or headers went missing."""
-        data = self.backend.read([ORDERS, AUDIT_LOG])
+    def read_orders(self, extra: tuple[str, ...] = ()) -> "Snapshot":
+        """One read of Orders + Audit Log (+ extra tabs); repairs the layout first if tabs or headers went missing."""
+        names = [ORDERS, AUDIT_LOG, *extra]
+        data = self.backend.read(names)
         orders, audit = data[ORDERS], data[AUDIT_LOG]
         layout = Layout.from_header(ORDERS_TAB, orders.header)
         audit_layout = Layout.from_header(AUDIT_LOG_TAB, audit.header)
-        if not orders.exists or not audit.exists or layout.missing or audit_layout.missing:
+        broken = [t for t in data.values() if not t.exists] or layout.missing or audit_layout.missing
+        if broken:
             what = self.backend.init_layout(WORKBOOK, self.threshold)
             if what:
                 self.journal.audit(None, "sheet layout set up or repaired", "", f"{len(what)} change(s)",
                                    "truecraft", detail="; ".join(what)[:4000])
-            data = self.backend.read([ORDERS, AUDIT_LOG])
-            orders, audit = data[ORDERS], data[AUDIT_LOG]
-            layout = Layout.from_header(ORDERS_TAB, orders.header)
-        return layout, orders, audit
+            data = self.backend.read(names)
+            layout = Layout.from_header(ORDERS_TAB, data[ORDERS].header)
+        return Snapshot(layout, data)
 
-    def flush(self, full: bool = False, snapshot: tuple | None = None) -> FlushReport:
+    def flush(self, full: bool = False, snapshot: "Snapshot | None" = None,
+              extra: WriteBatch | None = None) -> FlushReport:
         """Write pending orders (or, with full=True, re-check every order) and new audit lines.
 
         `snapshot` is a read_orders() result from this same cycle, so a watch cycle
@@ -73,22 +88,26 @@ class SheetSync:
         """
         for attempt in range(3):
             try:
-                return self._flush(full, snapshot if attempt == 0 else None)
+                return self._flush(full, snapshot if attempt == 0 else None, extra)
             except SheetChanged:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
-    def _flush(self, full: bool, snapshot: tuple | None) -> FlushReport:
+    def _flush(self, full: bool, snapshot: "Snapshot | None", extra: WriteBatch | None) -> FlushReport:
         report = FlushReport()
         pending = list(self.journal.all_orders()) if full else self.journal.pending_sheet_rows()
         audit_pending = self.journal.audit_entries(unwritten_only=True)
-        if not pending and not audit_pending:
+        if not pending and not audit_pending and (extra is None or extra.is_empty()):
             return report
-        layout, orders_tab, audit_tab = snapshot or self.read_orders()
+        snap = snapshot or self.read_orders()
+        layout, orders_tab, audit_tab = snap.layout, snap.tabs[ORDERS], snap.tabs[AUDIT_LOG]
         audit_pending = self.journal.audit_entries(unwritten_only=True)  # init may have added one
         index = layout.index_rows(orders_tab.rows)
         batch = WriteBatch()
+        if extra is not None:
+            batch.updates.extend(extra.updates)
+            batch.appends.update(extra.appends)
         appends: list[list] = []
         written: list[tuple[str, int]] = []
         for stored in pending:

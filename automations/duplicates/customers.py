@@ -83,7 +83,7 @@ def cluster_customers(orders: Iterable[Order]) -> list[CustomerCluster]:
         for other in index.related(feat):
             if uf.find(other.key) == uf.find(feat.key):
                 continue
-            points, _, _ = customer_evidence(other, feat)
+            points, _, _ = customer_evidence(other, feat, over_time=True)
             if points >= SAME_PERSON:
                 uf.union(other.key, feat.key)
         index.add(feat)

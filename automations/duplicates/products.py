@@ -67,6 +67,7 @@ class ProductView:
     words: str
     quantity: int
     shown: str
+    explicit: bool = False  # colours/sizes came from the platform's variant field, not the title
 
 
 @lru_cache(maxsize=100_000)
@@ -98,10 +99,11 @@ def title_words(title: str) -> str:
 
 def view(item: LineItem, internal_sku: str | None) -> ProductView:
     """Reduce a line item to the facts product matching needs."""
-    colours, sizes = _variant(item.title, item.variant)
+    explicit = bool(item.variant.strip())
+    colours, sizes = _variant("" if explicit else item.title, item.variant)
     return ProductView(internal_sku or "", clean(item.sku).replace(" ", ""), product_type(item.title),
                        colours, sizes, title_words(item.title), item.quantity,
-                       f"{item.title} ({item.variant})" if item.variant else item.title)
+                       f"{item.title} ({item.variant})" if item.variant else item.title, explicit)
 
 
 def variant_conflict(a: ProductView, b: ProductView) -> str:
@@ -112,7 +114,8 @@ def variant_conflict(a: ProductView, b: ProductView) -> str:
     """
     for mine, theirs in ((a.colours, b.colours), (a.sizes, b.sizes)):
         only_mine, only_theirs = mine - theirs, theirs - mine
-        if only_mine and only_theirs:
+        explicit = a.explicit and b.explicit and mine and theirs and not mine & theirs
+        if explicit or (only_mine and only_theirs):
             return f"{'/'.join(sorted(only_mine))} vs {'/'.join(sorted(only_theirs))}"
     return ""
 

@@ -106,8 +106,12 @@ def _names(a: Name, b: Name) -> tuple[int, str, str]:
     return 0, "", ""
 
 
-def customer_evidence(a: Features, b: Features) -> tuple[int, list[str], list[str]]:
-    """(points 0-50, positive evidence, negative evidence) that two orders share a buyer."""
+def customer_evidence(a: Features, b: Features, over_time: bool = False) -> tuple[int, list[str], list[str]]:
+    """(points 0-50, positive evidence, negative evidence) that two orders share a buyer.
+
+    over_time=True (grouping months of orders into customers) forgives a changed
+    address or phone: people move, so only a conflicting name counts against.
+    """
     points, strong, pos, neg = 0, False, [], []
     if a.buyer and b.buyer and a.buyer.split(":")[0] == b.buyer.split(":")[0]:
         if a.buyer == b.buyer:
@@ -120,7 +124,7 @@ def customer_evidence(a: Features, b: Features) -> tuple[int, list[str], list[st
         if a.phone == b.phone:
             points, strong = points + 40, True
             pos.append("phone match")
-        else:
+        elif not over_time:
             points -= 10
             neg.append("different phones")
     if a.email and b.email and a.email == b.email:
@@ -139,7 +143,7 @@ def customer_evidence(a: Features, b: Features) -> tuple[int, list[str], list[st
                 pos.append("same street")
             else:
                 address_points = 5
-        else:
+        elif not over_time:
             points -= 15
             neg.append("different address")
     strong = strong or address_points >= 25

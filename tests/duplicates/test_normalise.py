@@ -1,0 +1,65 @@
+"""Normalisation of names, emails, phones and addresses."""
+import pytest
+
+from automations.duplicates.normalise import (first_names_match, normalise_address, normalise_email,
+                                              normalise_phone, parse_name, soundex)
+
+
+@pytest.mark.parametrize("a, b, expected", [
+    ("rachel", "rach", "nickname"), ("william", "bill", "nickname"), ("liz", "beth", "nickname"),
+    ("robert", "bob", "nickname"), ("rachel", "rachael", "typo"), ("rachel", "rachel", "exact"),
+    ("r", "rachel", "initial"), ("tom", "anna", ""), ("bill", "robert", ""),
+])
+def test_first_names_relate_as_expected(a, b, expected):
+    # given two first names / when compared / then the relation is classified
+    assert first_names_match(a, b) == expected
+
+
+@pytest.mark.parametrize("raw, first, last", [
+    ("Rachel A. Green", "rachel", "green"), ("Green, Rachel", "rachel", "green"),
+    ("ZOË  MÜLLER", "zoe", "muller"), ("Dr. José Gómez Jr.", "jose", "gomez"), ("", "", ""),
+])
+def test_names_are_split_and_transliterated(raw, first, last):
+    name = parse_name(raw)
+    assert (name.first, name.last) == (first, last)
+
+
+@pytest.mark.parametrize("word, code", [
+    ("rachel", "R240"), ("rachael", "R240"), ("ashcraft", "A261"), ("tymczak", "T522"), ("pfister", "P236"),
+])
+def test_soundex_matches_the_standard_codes(word, code):
+    assert soundex(word) == code
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Rachel.Green+etsy@GMail.com", "rachelgreen@gmail.com"),
+    ("r.green@googlemail.com", "rgreen@gmail.com"),
+    ("R.Green+x@Example.com", "r.green@example.com"),
+    ("abc123@marketplace.amazon.com", ""),
+    ("not-an-email", ""), ("", ""),
+])
+def test_emails_normalise_and_relays_are_ignored(raw, expected):
+    assert normalise_email(raw) == expected
+
+
+@pytest.mark.parametrize("raw, country, expected", [
+    ("(503) 555-0100", "US", "+15035550100"), ("503.555.0100", "", "+15035550100"),
+    ("+1 503 555 0100", "GB", "+15035550100"), ("020 7946 0958", "GB", "+442079460958"),
+    ("12", "US", ""), ("", "US", ""),
+])
+def test_phones_become_e164_using_address_country(raw, country, expected):
+    assert normalise_phone(raw, country) == expected
+
+
+def test_address_spellings_of_one_place_normalise_equal():
+    # given the same address written as a billing and as a shipping address
+    a = normalise_address("123 North Main Street", "Apt 4", "Portland", "97201-1234", "US")
+    b = normalise_address("123 N. Main St. #4", "", "PORTLAND", "97201", "USA")
+    # then house number, street, unit and zip agree
+    assert (a.house, a.street, a.unit, a.postcode) == (b.house, b.street, b.unit, b.postcode) == ("123", "n main st", "4", "97201")
+
+
+def test_different_house_number_stays_different():
+    a = normalise_address("123 Main St", "", "Portland", "97201", "US")
+    b = normalise_address("125 Main St", "", "Portland", "97201", "US")
+    assert a.house != b.house
