@@ -33,6 +33,7 @@ def clean(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", unidecode(text or "").lower()).split())
 
 
+@lru_cache(maxsize=50_000)
 def name_groups(first: str) -> frozenset[str]:
     """Formal names a first name may stand for ('bill' -> {'william'}); itself if unknown."""
     return _GROUPS.get(first, frozenset({first})) if first else frozenset()
@@ -152,8 +153,14 @@ def country_code(raw: str) -> str:
 def normalise_phone(raw: str, country: str = "") -> str:
     """E.164 ('+15035550100') using the address country (else US) for national numbers; '' if invalid."""
     text = (raw or "").strip()
-    if sum(ch.isdigit() for ch in text) < 7:
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) < 7:
         return ""
+    if (country or "US") in ("US", "CA") and not text.startswith("+") or text.startswith("+1"):
+        # Fast path for North American numbers (most of a US seller's orders).
+        nanp = digits[1:] if len(digits) == 11 and digits[0] == "1" else digits
+        if len(nanp) == 10 and nanp[0] not in "01" and nanp[3] not in "01" and text.replace(" ", "")[-1:].isdigit():
+            return "+1" + nanp
     try:
         number = phonenumbers.parse(text, country or "US")
     except phonenumbers.NumberParseException:

@@ -112,7 +112,11 @@ def variant_conflict(a: ProductView, b: ProductView) -> str:
     Colour words also appear in product names ("Silver Leaf", "Soy Lavender"), so
     shared words are ignored and only a two-sided difference counts.
     """
+    a_words, b_words = set(a.words.split()), set(b.words.split())
     for mine, theirs in ((a.colours, b.colours), (a.sizes, b.sizes)):
+        # A colour read from a title that the other title also uses is part of the product's name.
+        mine = mine if a.explicit else mine - b_words
+        theirs = theirs if b.explicit else theirs - a_words
         only_mine, only_theirs = mine - theirs, theirs - mine
         explicit = a.explicit and b.explicit and mine and theirs and not mine & theirs
         if explicit or (only_mine and only_theirs):

@@ -34,23 +34,29 @@ class Features:
     buyer: str
     refs: frozenset[str]
     products: tuple[ProductView, ...]
+    keys: tuple[str, ...] = ()
 
-    def block_keys(self) -> list[str]:
+    def block_keys(self) -> tuple[str, ...]:
         """Customer-ish keys; orders sharing none are never compared (except mirrored sales)."""
-        keys = []
-        if self.phone:
-            keys.append("p:" + self.phone)
-        if self.email:
-            keys.append("e:" + self.email)
-        if self.address.usable:
-            keys.append(f"a:{self.address.postcode}|{self.address.house}")
-        if self.buyer:
-            keys.append("b:" + self.buyer)
-        if self.name.first and self.name.last:
-            last = soundex(self.name.last)
-            for group in name_groups(self.name.first):
-                keys.append("n:" + "|".join(sorted((soundex(group), last))))
-        return keys
+        return self.keys or _block_keys(self)
+
+
+def _block_keys(self: Features) -> tuple[str, ...]:
+    """phone, email, postcode+house, buyer account and phonetic-name keys."""
+    keys = []
+    if self.phone:
+        keys.append("p:" + self.phone)
+    if self.email:
+        keys.append("e:" + self.email)
+    if self.address.usable:
+        keys.append(f"a:{self.address.postcode}|{self.address.house}")
+    if self.buyer:
+        keys.append("b:" + self.buyer)
+    if self.name.first and self.name.last:
+        last = soundex(self.name.last)
+        for group in name_groups(self.name.first):
+            keys.append("n:" + "|".join(sorted((soundex(group), last))))
+    return tuple(keys)
 
 
 def features(order: Order, sku_map: SkuMap | None = None) -> Features:
@@ -63,10 +69,12 @@ def features(order: Order, sku_map: SkuMap | None = None) -> Features:
     buyer = f"{order.platform.value}:{cust.platform_customer_id}" if cust.platform_customer_id else ""
     key = f"{order.platform.value}:{order.platform_order_id}"
     refs = frozenset(r.strip().lower() for r in order.external_refs if r.strip())
-    return Features(order, key, order.created_at.timestamp(), parse_name(cust.name or ship.name),
+    feat = Features(order, key, order.created_at.timestamp(), parse_name(cust.name or ship.name),
                     normalise_email(cust.email), normalise_phone(cust.phone, cc),
                     normalise_address(ship.line1, ship.line2, ship.city, ship.postal_code, ship.country),
                     buyer, refs, products)
+    object.__setattr__(feat, "keys", _block_keys(feat))  # computed once: used on every lookup
+    return feat
 
 
 def mirrored(a: Features, b: Features) -> str:

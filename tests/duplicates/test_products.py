@@ -58,3 +58,11 @@ def test_sku_map_csv_with_wrong_header_says_which_columns(tmp_path):
     bad.write_text("platform,sku,internal\netsy,1,A\n")
     with pytest.raises(DomainError, match="platform_sku.*header must be"):
         SkuMap.from_csv(bad)
+
+
+def test_colour_word_in_a_product_name_is_not_a_variant():
+    # given "Lavender" naming the candle on one side and a colour variant on the other
+    a = view(item("Handmade Soy Lavender Candle (Blue)", variant="Blue"), None)
+    b = view(item("Custom lavender candle"), None)
+    # then no variant conflict is claimed
+    assert variant_conflict(a, b) == ""

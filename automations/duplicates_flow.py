@@ -1,0 +1,165 @@
+"""Duplicates in the sheet: flag pairs on intake, act on the seller's decisions, keep the tabs current."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from automations.dup_store import DuplicateStore, StoredPair
+from automations.duplicates.customers import cluster_customers
+from automations.duplicates.detector import DuplicateDetector, SkuMap, order_key
+from core.journal import Journal, StoredOrder, UpsertResult
+from core.models import Order
+from sheet_schema.tabs import CUSTOMERS_TAB, DECISIONS, DUPLICATES_TAB, SKU_MAP_TAB
+from sheets.base import TabData, WriteBatch
+from sheets.rows import format_time
+from sheets.tabsync import merge, plan_keyed, read_keyed
+
+log = logging.getLogger("truecraft.duplicates")
+
+
+def summary(s: StoredOrder, tz: str) -> str:
+    """'Etsy #3001 · Rachel Green · 1 × Linen Wrap · $200.00 · 2026-11-27 11:00'."""
+    o = s.order
+    return " · ".join(x for x in (f"{o.platform.label} #{o.platform_order_id}", o.customer.name,
+                                  o.items_summary(), o.total.display(), format_time(o.created_at, tz)) if x)
+
+
+def listing_key(platform: str, item) -> str:
+    """Stable SKU Map key for a listing."""
+    return f"{platform}:{item.listing_id or item.sku or item.title}"
+
+
+class DuplicatesFlow:
+    """Owns the detector, the pair store, and the Duplicates / Customers / SKU Map tabs."""
+
+    def __init__(self, journal: Journal, window: int, threshold: int, tz: str, cancel=None) -> None:
+        self.j, self.tz, self.cancel = journal, tz, cancel
+        self.store = DuplicateStore(journal)
+        self.detector = DuplicateDetector(window, threshold, SkuMap(), self.store.dismissed())
+        self.detector.add_history(s.order for s in journal.all_orders())
+        self._stamp: tuple | None = None
+
+    # -- intake ---------------------------------------------------------------
+    def on_ingest(self, orders: list[Order], results: list[UpsertResult]) -> list[str]:
+        """Score each new order; flag pairs at or above the threshold on the Orders row."""
+        flagged = []
+        for order, result in zip(orders, results):
+            if not result.created:
+                continue
+            for pair in self.detector.check(order)[:1]:
+                other = pair.a if order_key(pair.b) == order_key(order) else pair.b
+                other_stored = self.j.find(other.platform.value, other.platform_order_id)
+                if other_stored is None:
+                    continue
+                earlier, later = sorted([other_stored.order_id, result.order_id], key=lambda x: int(x[3:]))
+                ka, kb = (order_key(other), order_key(order)) if earlier == other_stored.order_id else (
+                    order_key(order), order_key(other))
+                if self.store.add(earlier, later, ka, kb, pair.score, pair.reasons, pair.alert_text()):
+                    self.j.set_fields(later, source="truecraft", dup_score=pair.score, dup_of=earlier,
+                                      match_reasons="; ".join(pair.reasons))
+                    self.j.audit(later, "possible duplicate flagged", "", pair.alert_text(), "truecraft")
+                    flagged.append(pair.alert_text())
+        return flagged
+
+    # -- sheet cycle ------------------------------------------------------------
+    def on_cycle(self, tabs: dict[str, TabData]) -> WriteBatch:
+        """Read decisions and the SKU Map, then plan the Duplicates, Customers and SKU Map tabs."""
+        if SKU_MAP_TAB.name in tabs:
+            self._load_sku_map(tabs[SKU_MAP_TAB.name])
+        if DUPLICATES_TAB.name in tabs:
+            self._apply_decisions(read_keyed(DUPLICATES_TAB, tabs[DUPLICATES_TAB.name]))
+        batches = []
+        if DUPLICATES_TAB.name in tabs:
+            batches.append(plan_keyed(DUPLICATES_TAB, tabs[DUPLICATES_TAB.name], self._pair_rows()))
+        stamp = self.j.execute("SELECT COUNT(*), COALESCE(SUM(rev),0) FROM orders").fetchone()
+        if tuple(stamp) != self._stamp:
+            stored = list(self.j.all_orders())
+            if CUSTOMERS_TAB.name in tabs:
+                batches.append(plan_keyed(CUSTOMERS_TAB, tabs[CUSTOMERS_TAB.name], self._customer_rows(stored)))
+            if SKU_MAP_TAB.name in tabs:
+                batches.append(plan_keyed(SKU_MAP_TAB, tabs[SKU_MAP_TAB.name], self._sku_rows(stored)))
+            self._stamp = tuple(self.j.execute(
+                "SELECT COUNT(*), COALESCE(SUM(rev),0) FROM orders").fetchone())
+        return merge(*batches)
+
+    def _load_sku_map(self, data: TabData) -> None:
+        rows = []
+        for values in read_keyed(SKU_MAP_TAB, data).values():
+            if values.get("internal_sku"):
+                rows.append((values.get("platform", "").lower(), values.get("platform_sku", ""),
+                             values.get("title", ""), values["internal_sku"]))
+        self.detector.sku_map = SkuMap.from_rows(rows)
+
+    def _apply_decisions(self, shown: dict[str, dict[str, str]]) -> None:
+        for pair in self.store.pairs():
+            typed = " ".join(shown.get(pair.pair_id, {}).get("decision", "").upper().split())
+            if not typed or typed == pair.decision:
+                continue
+            if typed not in DECISIONS:
+                self.store.decide(pair.pair_id, "", f"‘{typed}’ isn't a decision — choose MERGE, "
+                                                    f"NOT DUPLICATE or CANCEL ON PLATFORM")
+                continue
+            if pair.decision:
+                self.store.decide(pair.pair_id, pair.decision,
+                                  f"Already decided: {pair.decision}. Ask TrueCraft support to undo.")
+                continue
+            self.store.decide(pair.pair_id, typed, self._act(pair, typed))
+
+    def _act(self, pair: StoredPair, decision: str) -> str:
+        """Carry out MERGE / NOT DUPLICATE / CANCEL ON PLATFORM; returns the Result text."""
+        if decision == "MERGE":
+            self.j.set_fields(pair.order_b, source="sheet", push=True, status="MERGED",
+                              linked_orders=pair.order_a, sync=f"Merged into {pair.order_a} — won't be fulfilled")
+            self.j.audit(pair.order_b, "merged", "", f"kept {pair.order_a}", "sheet")
+            return f"Merged: kept {pair.order_a}; {pair.order_b} is MERGED and won't be fulfilled"
+        if decision == "NOT DUPLICATE":
+            self.store.dismiss(pair.key_a, pair.key_b)
+            self.detector.dismissed.add(frozenset((pair.key_a, pair.key_b)))
+            self.j.set_fields(pair.order_b, source="sheet", dup_score="", dup_of="", match_reasons="")
+            self.j.audit(pair.order_b, "duplicate dismissed", "", f"not a duplicate of {pair.order_a}", "sheet")
+            return "Not a duplicate — this pair won't be flagged again"
+        stored = self.j.get(pair.order_b)
+        if self.cancel is None or stored is None:
+            return "Cancel it on the platform yourself"
+        return self.cancel(stored)
+
+    def _pair_rows(self) -> dict[str, dict[str, Any]]:
+        out = {}
+        for p in self.store.pairs():
+            a, b = self.j.get(p.order_a), self.j.get(p.order_b)
+            out[p.pair_id] = {
+                "detected": p.detected[:16].replace("T", " "), "score": p.score, "alert": p.alert,
+                "order_a": p.order_a, "summary_a": summary(a, self.tz) if a else "",
+                "order_b": p.order_b, "summary_b": summary(b, self.tz) if b else "",
+                "reasons": "; ".join(p.reasons), "result": p.result}
+        return out
+
+    def _customer_rows(self, stored: list[StoredOrder]) -> dict[str, dict[str, Any]]:
+        by_key = {s.order.key: s for s in stored}
+        out = {}
+        for c in cluster_customers([s.order for s in stored]):
+            ids = [by_key[o.key].order_id for o in c.orders if o.key in by_key]
+            total = getattr(c.total_spent, "amount", c.total_spent)
+            out[c.customer_id] = {
+                "name": c.name, "emails": ", ".join(c.emails), "phones": ", ".join(c.phones),
+                "channels": ", ".join(c.channels), "order_count": c.order_count, "total_spent": total,
+                "first_order": format_time(c.first_order, self.tz), "last_order": format_time(c.last_order, self.tz),
+                "repeat": "Yes" if c.is_repeat else "", "order_ids": ", ".join(ids)}
+            history = f"Repeat customer — {c.order_count} orders" if c.is_repeat else ""
+            for oid in ids:
+                self.j.set_fields(oid, audit=False, customer_history=history)
+        return out
+
+    def _sku_rows(self, stored: list[StoredOrder]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for s in stored:
+            platform = s.order.platform.value
+            for item in s.order.items:
+                key = listing_key(platform, item)
+                if key in out:
+                    continue
+                known = self.detector.sku_map.internal_sku(platform, item)
+                out[key] = {"platform": s.order.platform.label, "listing_id": item.listing_id,
+                            "platform_sku": item.sku, "title": item.title, "variant": item.variant,
+                            "suggested_sku": "" if known else (self.detector.sku_map.suggest(item.title) or "")}
+        return out

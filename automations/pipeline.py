@@ -1,0 +1,112 @@
+"""What happens after intake and after each sheet read: duplicates, links, manual entry, fulfilment."""
+from __future__ import annotations
+
+import logging
+
+from automations.duplicates_flow import DuplicatesFlow
+from automations.manual_entry import ManualEntryFlow
+from sheet_schema.tabs import BUNDLES, DUPLICATES, INVENTORY, MANUAL_ENTRY, SKU_MAP, CUSTOMERS
+from sheets.base import WriteBatch
+from sheets.tabsync import merge
+
+log = logging.getLogger("truecraft.pipeline")
+
+
+class Pipeline:
+    """The automations the runner performs, in order."""
+
+    extra_tabs = (DUPLICATES, CUSTOMERS, SKU_MAP, INVENTORY, BUNDLES, MANUAL_ENTRY)
+
+    def __init__(self, runner) -> None:
+        self.runner = runner
+        s = runner.settings
+        self.fulfilment = _fulfilment_service(runner)
+        self.duplicates = DuplicatesFlow(runner.journal, s.duplicate_window_minutes,
+                                         s.duplicate_threshold, s.timezone, cancel=self._cancel)
+        self.manual = ManualEntryFlow(runner)
+        self.last_flags: list[str] = []
+
+    def after_ingest(self, orders, results) -> None:
+        """New orders are scored for duplicates; platform-side changes update their rows."""
+        self.last_flags = self.duplicates.on_ingest(list(orders), list(results))
+        if self.fulfilment is not None:
+            for order, result in zip(orders, results):
+                if result.changed and not result.created:
+                    self.fulfilment.handle_platform_update(self.runner.journal.get(result.order_id), order)
+        else:
+            _default_platform_update(self.runner.journal, orders, results)
+
+    def after_edits(self, diff, stored, snapshot) -> WriteBatch:
+        """Record what people changed, act on it, and plan the other tabs' writes."""
+        j = self.runner.journal
+        for e in diff.edits:
+            j.set_fields(e.order_id, source="sheet", **{e.key: e.new})
+            if e.key == "linked_orders":
+                self._link(e.order_id, e.new)
+        if self.fulfilment is not None and diff.edits:
+            self.fulfilment.handle_edits(diff, stored)
+        batches = [self.manual.on_cycle(snapshot.tabs.get(MANUAL_ENTRY))]
+        batches.append(self.duplicates.on_cycle(snapshot.tabs))
+        if self.fulfilment is not None and hasattr(self.fulfilment, "on_cycle"):
+            batches.append(self.fulfilment.on_cycle(snapshot.tabs))
+        return merge(*[b for b in batches if b is not None])
+
+    def push_pending(self) -> list:
+        """Send queued fulfilments/e-mails; nothing to do without the fulfilment service."""
+        return self.fulfilment.push_pending() if self.fulfilment is not None else []
+
+    def _link(self, order_id: str, text: str) -> None:
+        """Typing another Order ID links both rows."""
+        j = self.runner.journal
+        for other in {t.strip().upper() for t in text.replace(";", ",").split(",") if t.strip()}:
+            target = j.get(other)
+            if target is None or other == order_id:
+                j.set_fields(order_id, source="truecraft", sync=f"Linked Orders: there is no order {other}")
+                continue
+            current = {x.strip() for x in str(target.fields.get("linked_orders", "")).split(",") if x.strip()}
+            if order_id not in current:
+                j.set_fields(other, source="sheet", push=True,
+                             linked_orders=", ".join(sorted(current | {order_id}, key=lambda x: int(x[3:]))))
+                j.audit(order_id, "orders linked", "", other, "sheet")
+
+    def _cancel(self, stored) -> str:
+        """CANCEL ON PLATFORM for the duplicate of a pair."""
+        connector = self.runner.connectors.get(stored.order.platform.value)
+        label = stored.order.platform.label
+        if connector is None:
+            return (f"{label} isn't connected: cancel #{stored.order.platform_order_id} in your {label} "
+                    f"dashboard, then set Status to CANCELLED")
+        try:
+            result = connector.cancel_order(stored.order, reason="duplicate")
+        except Exception as exc:  # connector errors are plain words
+            return f"Couldn't cancel on {label}: {exc}"
+        if result.ok:
+            self.runner.journal.set_fields(stored.order_id, source="truecraft", push=True, status="CANCELLED",
+                                           sync=result.message)
+        return result.message
+
+
+def _default_platform_update(journal, orders, results) -> None:
+    """Without the fulfilment service: mirror platform cancellations/fulfilments into Status."""
+    from core.models import OrderState
+
+    for order, result in zip(orders, results):
+        if not result.changed or result.created:
+            continue
+        status = {OrderState.CANCELLED: "CANCELLED", OrderState.REFUNDED: "CANCELLED",
+                  OrderState.FULFILLED: "FULFILLED"}.get(order.state)
+        if status:
+            journal.set_fields(result.order_id, source=order.platform.value, push=True, status=status,
+                               sync=f"{status.title()} on {order.platform.label}")
+
+
+def _fulfilment_service(runner):
+    try:
+        from automations.fulfilment.service import FulfilmentService
+    except ImportError:
+        return None
+    try:
+        return FulfilmentService.for_runner(runner)
+    except Exception as exc:  # a broken optional part must not stop intake
+        log.warning("Fulfilment is off: %s", exc)
+        return None
