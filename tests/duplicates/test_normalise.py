@@ -63,3 +63,11 @@ def test_different_house_number_stays_different():
     a = normalise_address("123 Main St", "", "Portland", "97201", "US")
     b = normalise_address("125 Main St", "", "Portland", "97201", "US")
     assert a.house != b.house
+
+
+@pytest.mark.parametrize("raw", ["1-503-555-0100", "+1 (503) 555-0100", "503 555 0100", "(212) 867-5309",
+                                 "+15035550100", "5035550100"])
+def test_north_american_fast_path_agrees_with_phonenumbers(raw):
+    import phonenumbers
+    expected = phonenumbers.format_number(phonenumbers.parse(raw, "US"), phonenumbers.PhoneNumberFormat.E164)
+    assert normalise_phone(raw, "US") == normalise_phone(raw, "CA") == expected

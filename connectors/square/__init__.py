@@ -1,0 +1,1 @@
+"""Square connector: orders and invoices in, UpdateOrder fulfilment out."""
