@@ -80,7 +80,7 @@ class Runner:
         except SheetUnavailable as exc:
             self.journal.kv_set("health:sheet_status", str(exc))
             raise
-        stored = {s.order_id: s for s in self.journal.all_orders()}
+        stored = self.journal.orders_by_id()
         diff = diff_sheet(snapshot.layout, snapshot.orders.rows, stored, self.journal.written_order_ids(),
                           self.settings.timezone)
         if diff.missing_rows:

@@ -47,6 +47,13 @@ def accuracy(n: int, seed: int, threshold: int, window: int) -> None:
     for case in NEGATIVE_CASES:
         print(f"  {case:<16} {neg_hits[case]:>5}/{neg_totals[case]:<5} {neg_hits[case] / max(1, neg_totals[case]):7.2%}")
     print(f"  {'background':<16} {neg_hits['background']:>5} flagged among unlabelled traffic")
+    every = {p.keys: p.score for p in DuplicateDetector(window_minutes=window, threshold=0,
+                                                        sku_map=det.sku_map).scan(ds.orders)}
+    pos_scores = sorted(every.get(k, 0) for k in ds.positives)
+    neg_scores = sorted(s for k, s in every.items() if k not in ds.positives)
+    print(f"margin: lowest duplicate score {pos_scores[0]}, 1st percentile {pos_scores[len(pos_scores) // 100]}; "
+          f"highest non-duplicate score {neg_scores[-1] if neg_scores else 0} "
+          f"(among {len(neg_scores):,} scored candidate pairs)")
     missed = [k for k in ds.positives if k not in flagged]
     for k in missed[:5]:
         print(f"  missed {ds.positives[k]}: {sorted(k)}")

@@ -56,6 +56,7 @@ T0 = datetime(2026, 9, 1, tzinfo=timezone.utc)
 
 @dataclass
 class Person:
+    """A synthetic buyer."""
     first: str
     last: str
     email: str
@@ -70,6 +71,7 @@ class Person:
 
 @dataclass
 class Dataset:
+    """Orders plus the labelled pairs and the SKU map rows."""
     orders: list[Order] = field(default_factory=list)
     sku_rows: list[tuple[str, str, str, str]] = field(default_factory=list)
     positives: dict[frozenset[str], str] = field(default_factory=dict)
@@ -104,6 +106,7 @@ class Generator:
                         self.ds.sku_rows.append((plat, f"{plat[:2].upper()}-{sku}", "", sku))
 
     def person(self, first: str | None = None, last: str | None = None, city: int | None = None) -> Person:
+        """A new stranger (optionally with a given name or city) with a unique phone."""
         r = self.r
         first, last = first or r.choice(FIRST), last or r.choice(LAST)
         city = r.randrange(len(CITIES)) if city is None else city
@@ -119,6 +122,7 @@ class Generator:
                       street, unit, city, f"{CITIES[city][2]}{r.randrange(10, 99)}", str(r.randrange(10**6, 10**8)))
 
     def address(self, p: Person, style: int | None = None) -> Address:
+        """The person's address in one of three spellings (full words, abbreviations+zip+4, capitals)."""
         style = self.r.randrange(3) if style is None else style
         name, suf, d = p.street
         if style == 0:
@@ -133,6 +137,7 @@ class Generator:
         return Address(f"{p.first} {p.last}", " ".join(line1.split()), line2, city, region, zipc, "US")
 
     def phone_text(self, p: Person) -> str:
+        """The phone number formatted one of the ways people type it."""
         d = p.phone
         return self.r.choice((f"({d[:3]}) {d[3:6]}-{d[6:]}", f"{d[:3]}-{d[3:6]}-{d[6:]}", f"+1 {d[:3]} {d[3:6]} {d[6:]}", d))
 
@@ -140,6 +145,7 @@ class Generator:
               email: str | None = None, phone: str | None = None, address: Address | None = None,
               qty: int = 1, price_factor: float = 1.0, refs: tuple[str, ...] = (), buyer: str | None = None,
               title: str = "") -> Order:
+        """One order from `p` on `plat`; None arguments take platform-typical values."""
         r = self.r
         self.seq += 1
         sku, base, ptype, var, titles, price = listing or r.choice(self.listings)
@@ -157,9 +163,11 @@ class Generator:
                      (item,), item.total, ship_to=address or self.address(p), external_refs=refs)
 
     def when(self) -> datetime:
+        """A random time in the 90-day span."""
         return T0 + timedelta(minutes=self.r.randrange(90 * 24 * 60))
 
     def add(self, *orders: Order, label: str = "", positive: bool = True) -> None:
+        """Keep orders; label every pair among them as one case."""
         self.ds.orders.extend(orders)
         if label:
             target = self.ds.positives if positive else self.ds.negatives
@@ -169,17 +177,21 @@ class Generator:
                                       f"{b.platform.value}:{b.platform_order_id}"})] = label
 
     def typo(self, word: str) -> str:
+        """The word with one letter dropped or doubled."""
         i = self.r.randrange(1, max(2, len(word) - 1))
         return word[:i] + word[i + 1:] if self.r.random() < 0.5 else word[:i] + word[i] + word[i:]
 
     def mins(self, lo: int, hi: int) -> timedelta:
+        """A random gap in minutes."""
         return timedelta(minutes=self.r.uniform(lo, hi))
 
     def two_platforms(self) -> tuple[str, str]:
+        """Two different channels."""
         a, b = self.r.sample(("etsy", "shopify", "square", "amazon"), 2)
         return a, b
 
     def positive(self, case: str) -> None:
+        """Inject one labelled duplicate pair of the given case."""
         r, p, t, lst = self.r, self.person(), self.when(), self.r.choice(self.listings)
         pa, pb = self.two_platforms()
         if case == "rachel":  # Etsy order, then a Square invoice from an Instagram DM
@@ -216,6 +228,7 @@ class Generator:
         self.add(a, b, label=case, positive=True)
 
     def negative(self, case: str) -> None:
+        """Inject one labelled hard negative (pairs that must not be flagged)."""
         r, p, t, lst = self.r, self.person(), self.when(), self.r.choice(self.listings)
         pa, pb = self.two_platforms()
         gap = self.mins(5, 100)
@@ -244,6 +257,7 @@ class Generator:
         self.add(*orders, label=case, positive=False)
 
     def background(self, count: int) -> None:
+        """Ordinary traffic; one person's orders stay a day or more apart."""
         pool = [self.person() for _ in range(max(1, int(count * 0.7)))]
         seen: dict[int, list[datetime]] = {}
         for _ in range(count):

@@ -22,9 +22,9 @@ REQUIRED_VARS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "shopify": (("SHOPIFY_SHOP", "SHOPIFY_ACCESS_TOKEN"), ("SHOPIFY_API_URL",)),
     "etsy": (("ETSY_API_KEY", "ETSY_SHOP_ID", "ETSY_ACCESS_TOKEN"),
              ("ETSY_REFRESH_TOKEN", "ETSY_API_URL")),
-    "square": (("SQUARE_ACCESS_TOKEN",), ("SQUARE_LOCATION_ID", "SQUARE_API_URL")),
-    "amazon": (("AMAZON_REFRESH_TOKEN", "AMAZON_CLIENT_ID", "AMAZON_CLIENT_SECRET"),
-               ("AMAZON_MARKETPLACE_ID", "AMAZON_API_URL")),
+    "square": (("SQUARE_ACCESS_TOKEN",), ("SQUARE_LOCATION_IDS", "SQUARE_API_URL")),
+    "amazon": (("AMAZON_LWA_CLIENT_ID", "AMAZON_LWA_CLIENT_SECRET", "AMAZON_REFRESH_TOKEN", "AMAZON_MARKETPLACE_ID"),
+               ("AMAZON_SP_API_URL", "AMAZON_LWA_URL")),
 }
 
 LABELS = {"shopify": "Shopify", "etsy": "Etsy", "square": "Square", "amazon": "Amazon"}

@@ -182,6 +182,29 @@ class Journal:
         for row in self.execute("SELECT * FROM orders ORDER BY seq").fetchall():
             yield _stored(row)
 
+    def orders_by_id(self) -> dict[str, StoredOrder]:
+        """Every order keyed by Order ID; unchanged orders come from a cache (one cheap query per call)."""
+        cache = self.__dict__.setdefault("_cache", {})
+        out: dict[str, StoredOrder] = {}
+        stale: list[int] = []
+        for seq, rev, sheet_rev in self.execute("SELECT seq, rev, sheet_rev FROM orders").fetchall():
+            hit = cache.get(seq)
+            if hit is not None and hit.rev == rev:
+                if hit.sheet_rev != sheet_rev:
+                    hit = StoredOrder(hit.order_id, hit.order, hit.fields, rev, sheet_rev, hit.received_at)
+                    cache[seq] = hit
+                out[hit.order_id] = hit
+            else:
+                stale.append(seq)
+        for start in range(0, len(stale), 500):
+            chunk = stale[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.execute(f"SELECT * FROM orders WHERE seq IN ({marks})", chunk).fetchall():
+                stored = _stored(row)
+                cache[row["seq"]] = stored
+                out[stored.order_id] = stored
+        return out
+
     def count(self) -> int:
         """Number of orders."""
         return self.execute("SELECT COUNT(*) FROM orders").fetchone()[0]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -105,7 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     """Standalone entry point: python -m automations.duplicates.cli PATH."""
     parser = argparse.ArgumentParser(prog="duplicates")
     add_arguments(parser)
-    return run(parser.parse_args(argv))
+    try:
+        return run(parser.parse_args(argv))
+    except BrokenPipeError:  # output piped into `head`: stop quietly
+        sys.stdout = open(os.devnull, "w")
+        return 0
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ class _UnionFind:
         self.parent: dict[str, str] = {}
 
     def find(self, x: str) -> str:
+        """Root of x's group."""
         root = x
         while self.parent.setdefault(root, root) != root:
             root = self.parent[root]
@@ -50,6 +51,7 @@ class _UnionFind:
         return root
 
     def union(self, a: str, b: str) -> None:
+        """Merge the groups of a and b."""
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)

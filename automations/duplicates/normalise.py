@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import phonenumbers
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 from unidecode import unidecode
 
 from automations.duplicates.nicknames import NICKNAMES
@@ -98,11 +99,21 @@ def first_names_match(a: str, b: str) -> str:
         return "nickname"
     if len(a) == 1 or len(b) == 1:
         return "initial" if a[0] == b[0] else ""
-    if a.startswith(b) or b.startswith(a):  # 'rach' / 'rachel', 'chris' / 'christopher'
-        return "nickname" if min(len(a), len(b)) >= 3 else ""
-    if fuzz.ratio(a, b) >= 80 or (soundex(a) == soundex(b) and fuzz.ratio(a, b) >= 70):
+    # No prefix rule: 'jose' is not short for 'joseph'; real short forms live in the table.
+    if _typo(a, b):
         return "typo"
+    # A misspelt formal name still owns its short forms: 'rachael' ~ 'rachel' <- 'rach'.
+    if any(_typo(x, y) for x in name_groups(a) for y in name_groups(b)):
+        return "nickname"
     return ""
+
+
+def _typo(a: str, b: str) -> bool:
+    """One slip (two for long names): a missing, extra, wrong or swapped letter, first letter kept."""
+    if a[0] != b[0]:
+        return False
+    allowed = 1 if min(len(a), len(b)) <= 6 else 2
+    return OSA.distance(a, b, score_cutoff=allowed) <= allowed
 
 
 def last_names_match(a: str, b: str) -> str:
@@ -113,7 +124,7 @@ def last_names_match(a: str, b: str) -> str:
         return "exact"
     if len(a) == 1 or len(b) == 1:
         return "initial" if a[0] == b[0] else ""
-    return "typo" if fuzz.ratio(a, b) >= 80 else ""
+    return "typo" if _typo(a, b) else ""
 
 
 _RELAY_DOMAINS = ("marketplace.amazon.", "relay.", "privaterelay.appleid.com", "etsy.com")

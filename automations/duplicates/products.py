@@ -68,6 +68,7 @@ class ProductView:
     quantity: int
     shown: str
     explicit: bool = False  # colours/sizes came from the platform's variant field, not the title
+    sku: str = ""  # the platform SKU as the seller typed it, for reasons
 
 
 @lru_cache(maxsize=100_000)
@@ -103,7 +104,8 @@ def view(item: LineItem, internal_sku: str | None) -> ProductView:
     colours, sizes = _variant("" if explicit else item.title, item.variant)
     return ProductView(internal_sku or "", clean(item.sku).replace(" ", ""), product_type(item.title),
                        colours, sizes, title_words(item.title), item.quantity,
-                       f"{item.title} ({item.variant})" if item.variant else item.title, explicit)
+                       f"{item.title} ({item.variant})" if item.variant else item.title, explicit,
+                       item.sku.strip())
 
 
 def variant_conflict(a: ProductView, b: ProductView) -> str:

@@ -167,7 +167,7 @@ def _product_pair(a: ProductView, b: ProductView, same_platform: bool) -> tuple[
     if a.internal_sku and a.internal_sku == b.internal_sku:
         return PRODUCT_MAX, f"same product (SKU map {a.internal_sku})"
     if same_platform and a.raw_sku and a.raw_sku == b.raw_sku:
-        return PRODUCT_MAX, f"same product (SKU {a.raw_sku.upper()})"
+        return PRODUCT_MAX, f"same product (SKU {a.sku})"
     if a.ptype and b.ptype and a.ptype != b.ptype:
         return -40, f"different product ({a.ptype} vs {b.ptype})"
     conflict = variant_conflict(a, b)

@@ -115,7 +115,10 @@ def apply_movements(inventory_rows: list[Mapping[str, object]], movements: Itera
 def bundle_status(bundle_sku: str, line_quantity: int, bundles: Bundles,
                   shipped: Mapping[str, int]) -> BundleStatus:
     """A bundle line is complete only when every component has shipped in full."""
-    needed = expand(bundle_sku, line_quantity, bundles)
+    totals: dict[str, int] = {}
+    for sku, qty in expand(bundle_sku, line_quantity, bundles):
+        totals[sku] = totals.get(sku, 0) + qty
+    needed = list(totals.items())
     waiting = [(sku, qty - shipped.get(sku, 0)) for sku, qty in needed if shipped.get(sku, 0) < qty]
     if not waiting:
         return BundleStatus(bundle_sku, True, f"{bundle_sku}: all {len(needed)} part(s) shipped")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import unquote, urlsplit
 
+from automations.fulfilment.tracking import tracking_url
 from core.models import Order, Shipment
 
 log = logging.getLogger("truecraft.mail")
@@ -77,7 +78,8 @@ class Mailer:
             "customer_first_name": first, "order_id": order_ref or order.platform_order_id,
             "items": "\n".join(f"  • {line}" for line in order.items_summary().split("; ")),
             "carrier": shipment.carrier, "tracking_number": shipment.tracking_number,
-            "tracking_url": shipment.tracking_url or "(ask us for the tracking link)",
+            "tracking_url": (shipment.tracking_url or tracking_url(shipment.carrier, shipment.tracking_number)
+                             or "(ask us for the tracking link)"),
             "shop_name": self.shop_name or "our shop"}
         subject, body = _split(self._render(values))
         msg = EmailMessage()

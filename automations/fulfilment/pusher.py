@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from automations.fulfilment.mailer import MailAuthError, MailRejected, MailTemporaryError
-from automations.fulfilment.outbox import Entry, idempotency_key
+from automations.fulfilment.outbox import Entry
 from automations.fulfilment.service import FulfilmentService, PushOutcome
 from automations.fulfilment.tracking import tracking_url
 from connectors.base import (ConnectorAuthError, ConnectorRejected, ConnectorTemporaryError,
@@ -237,5 +237,3 @@ def _describe(order: Order, shipment: Shipment, entry: Entry, ship_to: str) -> d
             "tracking_url": shipment.tracking_url, "ship_to": ship_to or order.ship_to.one_line(),
             "idempotency_key": entry.key}
 
-
-__all__ = ["push_pending", "backoff", "idempotency_key"]

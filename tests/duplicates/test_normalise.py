@@ -8,7 +8,8 @@ from automations.duplicates.normalise import (first_names_match, normalise_addre
 @pytest.mark.parametrize("a, b, expected", [
     ("rachel", "rach", "nickname"), ("william", "bill", "nickname"), ("liz", "beth", "nickname"),
     ("robert", "bob", "nickname"), ("rachel", "rachael", "typo"), ("rachel", "rachel", "exact"),
-    ("r", "rachel", "initial"), ("tom", "anna", ""), ("bill", "robert", ""),
+    ("r", "rachel", "initial"), ("tom", "anna", ""), ("bill", "robert", ""), ("jose", "joseph", ""),
+    ("micheal", "michael", "typo"), ("katherine", "katharine", "typo"), ("sara", "zara", ""),
 ])
 def test_first_names_relate_as_expected(a, b, expected):
     # given two first names / when compared / then the relation is classified
