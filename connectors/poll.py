@@ -39,7 +39,7 @@ def cursor_name(connector: Connector) -> str:
     return f"{connector.platform.value}.orders"
 
 
-def poll_once(connector: Connector, journal: Journal) -> PollReport:
+def poll_once(connector: Connector, journal: Journal, on_stored=None) -> PollReport:
     """Fetch orders changed since the stored cursor, store them, then advance the cursor."""
     platform = connector.platform.value
     name = cursor_name(connector)
@@ -53,9 +53,17 @@ def poll_once(connector: Connector, journal: Journal) -> PollReport:
     outcomes = journal.upsert_many(result.orders, source=f"{platform} poll")
     for bad in result.quarantined:
         journal.quarantine(platform, bad.platform_order_id, bad.reason, dict(bad.raw))
+        # The Audit Log is where the seller sees it: which order, and why it was set aside.
+        journal.audit(None, "order could not be read", "", f"{connector.platform.label} #{bad.platform_order_id}",
+                      platform, detail=bad.reason)
     # Only now is everything durable; moving the cursor earlier could lose orders.
     if result.next_cursor and result.next_cursor != stored:
         journal.set_cursor(name, result.next_cursor)
+    if on_stored is not None and result.orders:
+        try:
+            on_stored(list(result.orders), outcomes)
+        except Exception:  # the orders are safe; a failing automation must not stop the poll
+            log.exception("after-poll automations failed for %s", connector.platform.label)
     return PollReport(platform, fetched=len(result.orders) + len(result.quarantined),
                       created=sum(1 for o in outcomes if o.created),
                       updated=sum(1 for o in outcomes if o.changed and not o.created),

@@ -242,8 +242,8 @@ def decide_platform_changes(old_order: Order | None, new_order: Order, fields: M
     status = str(fields.get("status") or "")
     label = new_order.platform.label
     if new_order.state is OrderState.FULFILLED:
-        if status == "FULFILLED" and fields.get("shipped"):
-            return []  # our own push coming back
+        if fields.get("shipped"):
+            return []  # our own push coming back, or already shown (a person may have typed since)
         last = new_order.shipments[-1] if new_order.shipments else None
         values = {"status": "FULFILLED"}
         if last is not None:

@@ -53,6 +53,18 @@ class FulfilmentService:
         self.outbox = Outbox(journal)
         self.ledger = MovementLedger(journal)
 
+    @classmethod
+    def for_runner(cls, runner) -> "FulfilmentService":
+        """Built from the Runner: its journal and connectors, mail settings from env, the seller's timezone."""
+        s = runner.settings
+        return cls(runner.journal, runner.connectors, Mailer.from_env(s.env), tz=s.timezone)
+
+    def on_cycle(self, tabs: Mapping) -> object:
+        """Once per watch: read SKU Map/Bundles, and plan the Inventory tab writes for stock that moved."""
+        from automations.fulfilment.sheet_tabs import inventory_cycle
+
+        return inventory_cycle(self, tabs)
+
     # -- inputs ----------------------------------------------------------------
     def handle_edits(self, diff, stored: Mapping[str, StoredOrder], editor: str = "") -> list[str]:
         """Check and record the seller's edits (all editable columns); queue the fulfilments."""
@@ -64,6 +76,8 @@ class FulfilmentService:
         if current is None:
             return []
         old = old_stored.order if old_stored is not None else None
+        if old is not None and old.updated_at >= new_order.updated_at:
+            old = None  # handed the already-updated copy: the previous state is unknown
         return self.apply(d.decide_platform_changes(old, new_order, current.fields, current.order_id))
 
     def handle_ingested(self, orders: Iterable[Order], results: Iterable[UpsertResult]) -> list[str]:
