@@ -2,14 +2,15 @@
 
 Prints accepted/s and p50/p99 acknowledgement latency beside the same figures for a
 bare "return 200" endpoint on the same server in the same run (the ceiling), and the
-time from acknowledgement until the order's row was written to the sheet backend.
+time from acknowledgement until the order's row is present in the Orders tab of the
+Google Sheets stand-in (served from this process over loopback; `serve` talks to it
+with the real gspread backend and a realistic request budget of 60/min).
 
-    .venv/bin/python bench/webhook_load.py --n 2000 --concurrency 16
+    .venv/bin/python bench/webhook_load.py --n 1000 --concurrency 16
 """
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import signal
@@ -27,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
-from core.journal import Journal  # noqa: E402
+from sheet_schema.tabs import ORDERS  # noqa: E402
+from tests.standin.sheets_server import SheetsStandin  # noqa: E402
 from webhooks.signatures import shopify_signature  # noqa: E402
 
 SECRET = "bench-shopify-secret"
@@ -82,6 +84,50 @@ def signed(n: int, first_id: int) -> list[tuple[bytes, dict]]:
     return out
 
 
+class SheetRows:
+    """Watches the stand-in's in-process model for new Orders rows (scans only rows added since last look)."""
+
+    def __init__(self, standin: SheetsStandin, sid: str) -> None:
+        self.standin, self.sid, self.scanned, self.col = standin, sid, 1, None
+
+    def new_ids(self) -> list[str]:
+        """Platform Order # of every row appended since the previous call."""
+        state = self.standin._state
+        with state.lock:
+            sheet = state.spreadsheets[self.sid].find(ORDERS)
+            if sheet is None:
+                return []
+            if self.col is None:
+                header = [_text(sheet.lookup(0, c)) for c in range(sheet.cols)]
+                if "Platform Order #" not in header:
+                    return []
+                self.col = header.index("Platform Order #")
+            found = []
+            while self.scanned < sheet.rows and sheet.lookup(self.scanned, self.col):
+                found.append(_text(sheet.lookup(self.scanned, self.col)))
+                self.scanned += 1
+            return found
+
+
+def watch(rows: SheetRows, seen_at: dict[str, float], stop: threading.Event, n: int,
+          limit: float = 120.0) -> None:
+    """Note when each row first appears, until n rows were seen, stop is set, or `limit` seconds pass."""
+    deadline = time.monotonic() + limit
+    while len(seen_at) < n and not stop.is_set() and time.monotonic() < deadline:
+        now = time.monotonic()
+        for pid in rows.new_ids():
+            seen_at.setdefault(pid, now)
+        time.sleep(0.01)
+
+
+def _text(cell: dict) -> str:
+    value = (cell.get("v") or {})
+    if "numberValue" in value:
+        number = value["numberValue"]
+        return str(int(number)) if float(number).is_integer() else str(number)
+    return str(value.get("stringValue", ""))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -91,13 +137,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-jobs", action="store_true", help="do not process/flush (ack figures only)")
     args = parser.parse_args(argv)
 
+    parser.add_argument("--budget", type=int, default=60, help="Sheets requests per minute (default 60)")
+
     tmp = tempfile.mkdtemp(prefix="truecraft-bench-")
+    standin = SheetsStandin().start()
+    sid = standin.create_spreadsheet("TrueCraft bench")
+    cred = standin.write_service_account_file(f"{tmp}/sa.json")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     # A separate process, so the clients here do not share the server's GIL.
-    env = {**os.environ, "TRUECRAFT_DB": f"{tmp}/bench.db", "TRUECRAFT_WORKBOOK": f"{tmp}/bench.xlsx",
-           "TRUECRAFT_BACKEND": "local", "TRUECRAFT_DOTENV": f"{tmp}/none.env", "SHOPIFY_WEBHOOK_SECRET": SECRET,
+    env = {**os.environ, "TRUECRAFT_DB": f"{tmp}/bench.db", "TRUECRAFT_BACKEND": "google",
+           "TRUECRAFT_SHEETS_API_URL": standin.url, "GOOGLE_SHEET_ID": sid, "GOOGLE_APPLICATION_CREDENTIALS": cred,
+           "TRUECRAFT_SHEETS_BUDGET_PER_MINUTE": str(args.budget), "TRUECRAFT_DOTENV": f"{tmp}/none.env", "SHOPIFY_WEBHOOK_SECRET": SECRET,
            "TRUECRAFT_PLATFORM_POLL_SECONDS": "3600", "TRUECRAFT_BENCH_CEILING": "1", "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "webhooks.serve", "--port", str(port), "--threads", str(args.threads)]
     proc = subprocess.Popen(cmd + (["--no-jobs"] if args.no_jobs else []), cwd=tmp, env=env,
@@ -109,32 +161,30 @@ def main(argv: list[str] | None = None) -> int:
                 break
         except requests.ConnectionError:
             time.sleep(0.05)
-    sheet_side = importlib.util.find_spec("automations.runner") is not None
-    journal = Journal(f"{tmp}/bench.db")
+    rows = SheetRows(standin, sid)
 
     warm = signed(50, 10_000_000)
     blast(f"{base}/_bench/ceiling", warm, args.concurrency)
     ceiling_s, ceiling_lat, _ = blast(f"{base}/_bench/ceiling", signed(args.n, 20_000_000), args.concurrency)
     load = signed(args.n, 30_000_000)
+    # Watch the sheet during the burst too: early rows land while later webhooks are still arriving.
+    seen_at: dict[str, float] = {}
+    watching = threading.Event()
+    watcher = threading.Thread(target=watch, args=(rows, seen_at, watching, args.n), daemon=True)
+    if not args.no_jobs:
+        watcher.start()
     real_s, real_lat, acked_at = blast(f"{base}/webhooks/shopify", load, args.concurrency)
 
     visible: list[float] = []
-    label = "row written to sheet backend (local workbook)" if sheet_side \
-        else "order stored in journal (no sheet side installed)"
+    label = "row present in the Sheets stand-in's Orders tab"
     if not args.no_jobs:
-        pending = {str(30_000_000 + i): acked_at[i] for i in range(args.n) if acked_at[i]}
-        deadline = time.monotonic() + 120
-        while pending and time.monotonic() < deadline:
-            rows = journal.execute("SELECT platform_order_id, rev, sheet_rev FROM orders WHERE platform='shopify'")
-            now = time.monotonic()
-            for pid, rev, sheet_rev in rows.fetchall():
-                done = sheet_rev >= rev if label.startswith("row") else True
-                if pid in pending and done:
-                    visible.append(now - pending.pop(pid))
-            time.sleep(0.02)
-    journal.close()
+        watcher.join(120)  # bounded: gives up after two minutes
+        watching.set()
+        visible = [max(0.0, seen_at[str(30_000_000 + i)] - acked_at[i]) for i in range(args.n)
+                   if acked_at[i] and str(30_000_000 + i) in seen_at]
     proc.send_signal(signal.SIGTERM)
     proc.wait(60)
+    standin.stop()
 
     c_rate, r_rate = len(ceiling_lat) / ceiling_s, len(real_lat) / real_s
     print(f"n={args.n} concurrency={args.concurrency} server threads={args.threads} "

@@ -7,6 +7,7 @@ mapping — the same code that maps live API responses and webhooks.
 from __future__ import annotations
 
 import copy
+import zlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -61,7 +62,8 @@ def shopify(oid: int, at: datetime, b: Buyer, items: list[tuple], base=None) -> 
                              "country": "United States", "phone": b.phone}
     template = (p.get("line_items") or [{}])[0]
     p["line_items"] = [{**template, "id": oid * 10 + n, "title": t, "name": t, "sku": sku, "quantity": q,
-                        "price": pr, "variant_title": v, "product_id": 700 + n, "variant_id": 800 + n,
+                        "price": pr, "variant_title": v, "product_id": 7000000 + zlib.crc32(t.encode()) % 999999,
+                        "variant_id": 8000000 + zlib.crc32((t + v).encode()) % 999999,
                         "fulfillable_quantity": q, "fulfillment_status": None}
                        for n, (t, sku, q, pr, v) in enumerate(items)]
     return order_from_rest(p)
@@ -80,7 +82,7 @@ def etsy(rid: int, at: datetime, b: Buyer, items: list[tuple]) -> Order:
         r[key] = {"amount": total, "divisor": 100, "currency_code": "USD"}
     template = r["transactions"][0]
     r["transactions"] = [{**template, "transaction_id": rid * 10 + n, "receipt_id": rid, "title": t, "sku": sku,
-                          "quantity": q, "listing_id": 1500000000 + n + rid % 1000,
+                          "quantity": q, "listing_id": 1500000000 + zlib.crc32(t.encode()) % 999999,
                           "price": {"amount": int(round(float(pr) * 100)), "divisor": 100, "currency_code": "USD"},
                           "variations": [{"property_id": 200, "value_id": 1, "formatted_name": "Size",
                                           "formatted_value": v}] if v else []}

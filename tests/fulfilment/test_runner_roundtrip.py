@@ -54,3 +54,21 @@ def test_fulfilled_plus_tracking_becomes_a_dry_run_and_stock_moves(runner):
     assert inv.cell(row=2, column=ic["On Hand"]).value == 8
     r.watch()
     assert load_workbook(path)[INVENTORY].cell(row=2, column=ic["On Hand"]).value == 8
+
+
+def test_a_rejected_edit_is_explained_and_left_as_typed(runner):
+    r, path = runner
+    r.ingest([make_order("E1", total="25.00")])
+    r.watch()
+    wb = load_workbook(path)
+    ws = wb[ORDERS]
+    c = _cols(ws)
+    ws.cell(row=2, column=c["Status"], value="FULFILLED")  # no tracking on a $25 US Etsy order
+    wb.save(path)
+    r.watch()
+    r.push_pending()
+    r.watch()
+    ws = load_workbook(path)[ORDERS]
+    assert ws.cell(row=2, column=c["Sync"]).value == "Etsy needs a tracking number for US orders over $10"
+    assert ws.cell(row=2, column=c["Status"]).value == "FULFILLED"  # what the seller typed stays
+    assert r.pipeline.fulfilment.outbox.entries("TC-1") == []

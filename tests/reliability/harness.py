@@ -48,13 +48,18 @@ class StampedStandin(SheetsStandin):
         """Serve, then wrap the WSGI app so each request's arrival time is kept."""
         super().start(port)
         self.stamps: list[float] = []
+        self.appended = threading.Event()  # set once an Orders append has been applied
         inner, lock = self._server.app, threading.Lock()
 
         def stamping(environ, start_response):
-            if environ.get("PATH_INFO", "") != "/token":
+            path = environ.get("RAW_URI") or environ.get("PATH_INFO", "")
+            if not path.startswith("/token"):
                 with lock:
                     self.stamps.append(time.time())
-            return inner(environ, start_response)
+            result = inner(environ, start_response)
+            if ":append" in path and "Orders" in path:
+                self.appended.set()
+            return result
 
         self._server.app = stamping
         return self
@@ -257,9 +262,10 @@ class Delivery:
 
 
 def send_orders(base: Callable[[], str], numbers: list[int], clients: int = 8, delivery: Delivery | None = None,
-                deadline_s: float = 120.0, tries: int = 1, pause: float = 0.05) -> Delivery:
+                deadline_s: float = 120.0, tries: int = 1, pause: float = 0.05, rate: float = 0.0) -> Delivery:
     """POST orders/create for each number from `clients` threads; a number is retried up to `tries` times
-    (as Shopify does) until a 2xx. Bounded in count (len(numbers) * tries) and time (deadline_s)."""
+    (as Shopify does) until a 2xx; `rate` caps new orders per second over all clients (0 = flat out).
+    Bounded in count (len(numbers) * tries) and time (deadline_s)."""
     out = delivery or Delivery()
     queue = list(numbers)
     qlock = threading.Lock()
@@ -273,6 +279,8 @@ def send_orders(base: Callable[[], str], numbers: list[int], clients: int = 8, d
                         return
                     n = queue.pop(0)
                 body = json.dumps(shopify_order(n)).encode()
+                if rate:
+                    time.sleep(clients / rate)
                 for attempt in range(tries):
                     if time.monotonic() >= stop_at:
                         return
@@ -315,7 +323,10 @@ def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.
     return predicate()
 
 
-def random_kill_points(total: int, kills: int, rng: random.Random) -> list[int]:
-    """`kills` distinct, sorted send counts at which to kill serve (spread over the middle)."""
-    lo, hi = max(1, total // 10), max(2, total * 8 // 10)
-    return sorted(rng.sample(range(lo, hi), kills))
+def random_kill_times(duration: float, kills: int, rng: random.Random, gap: float = 1.5) -> list[float]:
+    """`kills` sorted random offsets (seconds) within 10%..85% of `duration`, at least `gap` apart."""
+    for _ in range(1000):
+        times = sorted(rng.uniform(duration * 0.1, duration * 0.85) for _ in range(kills))
+        if all(b - a >= gap for a, b in zip(times, times[1:])):
+            return times
+    return [duration * (i + 1) / (kills + 1) for i in range(kills)]
