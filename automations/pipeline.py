@@ -40,7 +40,10 @@ class Pipeline:
         """Record what people changed, act on it, and plan the other tabs' writes."""
         j = self.runner.journal
         for e in diff.edits:
-            j.set_fields(e.order_id, source="sheet", **{e.key: e.new})
+            # With fulfilment on, it checks and saves Status/Carrier/Tracking #/Ship To/Notes itself,
+            # so rejected values never reach the journal.
+            if self.fulfilment is None or e.key == "linked_orders":
+                j.set_fields(e.order_id, source="sheet", editor=self.editor_for(e.order_id), **{e.key: e.new})
             if e.key == "linked_orders":
                 self._link(e.order_id, e.new)
         if self.fulfilment is not None and diff.edits:
@@ -50,6 +53,10 @@ class Pipeline:
         if self.fulfilment is not None and hasattr(self.fulfilment, "on_cycle"):
             batches.append(self.fulfilment.on_cycle(snapshot.tabs))
         return merge(*[b for b in batches if b is not None])
+
+    def editor_for(self, order_id: str) -> str:
+        """The e-mail the Apps Script reported for the latest edit of this row, if any."""
+        return self.runner.journal.kv_get(f"editor:{order_id}", "") or ""
 
     def push_pending(self) -> list:
         """Send queued fulfilments/e-mails; nothing to do without the fulfilment service."""

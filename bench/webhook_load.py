@@ -135,9 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients (default 16)")
     parser.add_argument("--threads", type=int, default=8, help="server worker threads (default 8)")
     parser.add_argument("--no-jobs", action="store_true", help="do not process/flush (ack figures only)")
-    args = parser.parse_args(argv)
-
     parser.add_argument("--budget", type=int, default=60, help="Sheets requests per minute (default 60)")
+    parser.add_argument("--server-log", default=None, help="write the server's log to this file")
+    args = parser.parse_args(argv)
 
     tmp = tempfile.mkdtemp(prefix="truecraft-bench-")
     standin = SheetsStandin().start()
@@ -148,12 +148,14 @@ def main(argv: list[str] | None = None) -> int:
         port = sock.getsockname()[1]
     # A separate process, so the clients here do not share the server's GIL.
     env = {**os.environ, "TRUECRAFT_DB": f"{tmp}/bench.db", "TRUECRAFT_BACKEND": "google",
-           "TRUECRAFT_SHEETS_API_URL": standin.url, "GOOGLE_SHEET_ID": sid, "GOOGLE_APPLICATION_CREDENTIALS": cred,
-           "TRUECRAFT_SHEETS_BUDGET_PER_MINUTE": str(args.budget), "TRUECRAFT_DOTENV": f"{tmp}/none.env", "SHOPIFY_WEBHOOK_SECRET": SECRET,
+           "TRUECRAFT_SHEETS_API_URL": standin.url, "GOOGLE_SHEET_ID": sid,
+           "GOOGLE_APPLICATION_CREDENTIALS": cred, "TRUECRAFT_SHEETS_BUDGET_PER_MINUTE": str(args.budget),
+           "TRUECRAFT_DOTENV": f"{tmp}/none.env", "SHOPIFY_WEBHOOK_SECRET": SECRET,
            "TRUECRAFT_PLATFORM_POLL_SECONDS": "3600", "TRUECRAFT_BENCH_CEILING": "1", "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "webhooks.serve", "--port", str(port), "--threads", str(args.threads)]
+    log_file = open(args.server_log, "w") if args.server_log else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(cmd + (["--no-jobs"] if args.no_jobs else []), cwd=tmp, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=log_file, stderr=log_file)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:

@@ -48,6 +48,8 @@ class GoogleSession(RetryingMixin, AuthorizedSession):
 
 def plain_error(exc: Exception) -> str:
     """Turn a Google/gspread/network error into words a seller can act on."""
+    if isinstance(exc, gspread.exceptions.SpreadsheetNotFound):
+        return "Google can't find that sheet. Check GOOGLE_SHEET_ID (the long id in the sheet's web address)."
     if isinstance(exc, gspread.exceptions.APIError):
         code = exc.code
         if code in (401, 403):
@@ -98,7 +100,8 @@ class GoogleSheetsBackend(SheetBackend):
     def _call(self, fn, *args, **kwargs) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (gspread.exceptions.APIError, requests.RequestException, GoogleAuthError) as exc:
+        except (gspread.exceptions.APIError, gspread.exceptions.SpreadsheetNotFound,
+                requests.RequestException, GoogleAuthError) as exc:
             raise SheetUnavailable(plain_error(exc)) from exc
 
     @property
@@ -155,7 +158,7 @@ class GoogleSheetsBackend(SheetBackend):
         from sheets.google_layout import GoogleLayout
 
         self.spreadsheet  # noqa: B018 - opens and loads metadata
-        return GoogleLayout(self, threshold).apply(schema)
+        return self._call(GoogleLayout(self, threshold).apply, schema)
 
     @property
     def requests_sent(self) -> int:

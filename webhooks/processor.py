@@ -49,6 +49,12 @@ class _Skip(Exception):
     """Finish the event as done without storing anything (with a reason)."""
 
 
+def _remember_editor(journal: Journal, edit: Any) -> None:
+    """Who edited a row (from the Apps Script push), for the audit trail of the next watch cycle."""
+    if isinstance(edit, dict) and edit.get("orderId") and edit.get("editor"):
+        journal.kv_set(f"editor:{str(edit['orderId'])[:40]}", str(edit["editor"])[:200])
+
+
 def default_mappers() -> dict[tuple[str, str], Mapper]:
     """Find the fat-event mappers in the connectors' mapping modules (missing ones are skipped)."""
     found: dict[tuple[str, str], Mapper] = {}
@@ -79,7 +85,8 @@ def process_pending_events(journal: Journal, connectors: Mapping[str, Connector]
             order = _order_for(event, connectors, mappers)
             result = journal.upsert(order, source=f"{source} webhook")
         except _Skip as why:
-            journal.finish_event(source, event_id, "done", str(why))
+            _remember_editor(journal, why.args[1] if len(why.args) > 1 else None)
+            journal.finish_event(source, event_id, "done", str(why.args[0]))
             report.done += 1
             continue
         except (ConnectorTemporaryError, requests.RequestException, OSError) as exc:
@@ -118,9 +125,9 @@ def process_pending_events(journal: Journal, connectors: Mapping[str, Connector]
 def _order_for(event: Mapping[str, Any], connectors: Mapping[str, Connector],
                mappers: Mapping[tuple[str, str], Mapper]) -> Order:
     source, topic = event["source"], event["topic"] or ""
-    if source == "sheet":
-        raise _Skip("sheet edit — the watch cycle re-reads the sheet")
     payload = json.loads(event["body"])
+    if source == "sheet":
+        raise _Skip("sheet edit — the watch cycle re-reads the sheet", payload)
     if source == "shopify":
         mapper = mappers.get(("shopify", "order"))
         if mapper is not None:

@@ -126,6 +126,18 @@ class ShopifyConnector(Connector):
         return PushResult(ok=True, request=variables,
                           message=f"Cancelled on Shopify (#{order.platform_order_id}), refund started")
 
+    def webhook_subscriptions(self) -> list:
+        """The shop's webhook subscriptions for this app (connectors.shopify.webhooks.Subscription)."""
+        from connectors.shopify import webhooks
+
+        return webhooks.list_subscriptions(self.client)
+
+    def register_webhooks(self, url: str, dry_run: bool = False):
+        """Subscribe `url` to the order topics not yet sent there (idempotent)."""
+        from connectors.shopify import webhooks
+
+        return webhooks.register(self.client, url, dry_run)
+
     def check(self) -> str:
         """Read the shop name (proves the token works)."""
         shop = self.client.query(queries.SHOP).get("shop") or {}

@@ -129,6 +129,18 @@ class SquareConnector(Connector):
         raise FulfilmentNotSupported(  # pragma: no cover - two version races in a row
             f"Square order {oid} keeps changing — try again in a minute")
 
+    def webhook_subscriptions(self) -> list:
+        """The app's webhook subscriptions (connectors.square.webhooks.Subscription)."""
+        from connectors.square import webhooks
+
+        return webhooks.list_subscriptions(self.client)
+
+    def register_webhooks(self, url: str, dry_run: bool = False):
+        """Make sure one subscription sends TrueCraft's event types to `url` (idempotent)."""
+        from connectors.square import webhooks
+
+        return webhooks.register(self.client, url, dry_run)
+
     def check(self) -> str:
         """List locations (a cheap authenticated read)."""
         locations = self.client.list_locations()
