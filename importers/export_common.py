@@ -151,7 +151,7 @@ def money(text: str, what: str, line: int, default: Decimal | None = None) -> De
 def whole_quantity(text: str, what: str, line: int) -> int:
     """'2' or '2.0' -> 2; anything else (fractions, words, zero) is a Problem."""
     try:
-        value = Decimal((text or "").strip() or "1")
+        value = Decimal((text or "").strip())
     except InvalidOperation:
         raise Problem(line, f"{what} '{text}' must be a whole number like 1 or 2") from None
     if value != value.to_integral_value() or value <= 0:

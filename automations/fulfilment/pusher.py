@@ -232,8 +232,15 @@ def _email(svc: FulfilmentService, entry: Entry, stored: StoredOrder) -> PushOut
 
 def _describe(order: Order, shipment: Shipment, entry: Entry, ship_to: str) -> dict:
     """The request we would send, for a dry run the seller can check."""
-    return {"platform": order.platform.value, "platform_order_id": order.platform_order_id,
-            "carrier": shipment.carrier, "tracking_number": shipment.tracking_number,
-            "tracking_url": shipment.tracking_url, "ship_to": ship_to or order.ship_to.one_line(),
-            "idempotency_key": entry.key}
+    from connectors.preview import fulfilment_request
+
+    described = {"platform": order.platform.value, "platform_order_id": order.platform_order_id,
+                 "carrier": shipment.carrier, "tracking_number": shipment.tracking_number,
+                 "tracking_url": shipment.tracking_url, "ship_to": ship_to or order.ship_to.one_line(),
+                 "idempotency_key": entry.key}
+    try:
+        described["would_send"] = fulfilment_request(order, shipment, entry.key)
+    except Exception as exc:  # a preview must never block marking the order shipped
+        described["would_send"] = {"note": f"request preview unavailable ({type(exc).__name__})"}
+    return described
 
