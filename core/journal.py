@@ -315,6 +315,21 @@ class Journal:
                 " VALUES (?,?,?,?,?)", (source, event_id, now_utc().isoformat(), topic, body))
             return cur.rowcount == 1
 
+    def record_events(self, events: Iterable[tuple[str, str, str, str]]) -> list[bool]:
+        """Store many (source, event_id, topic, body) in one durable commit; True for each new one."""
+        at = now_utc().isoformat()
+        with self._tx():
+            return [self._db.execute(
+                "INSERT OR IGNORE INTO events (source, event_id, received_at, topic, body)"
+                " VALUES (?,?,?,?,?)", (source, event_id, at, topic, body)).rowcount == 1
+                for source, event_id, topic, body in events]
+
+    def finish_events(self, finished: Iterable[tuple[str, str, str, str]]) -> None:
+        """Mark many (source, event_id, state, error) processed in one commit."""
+        with self._tx():
+            self._db.executemany("UPDATE events SET state=?, error=? WHERE source=? AND event_id=?",
+                                 [(state, error, source, event_id) for source, event_id, state, error in finished])
+
     def pending_events(self, limit: int = 500) -> list[dict]:
         """Stored events not yet processed."""
         return [dict(r) for r in self.execute(

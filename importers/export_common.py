@@ -191,7 +191,8 @@ def stamp(text: str, what: str, line: int) -> datetime:
     try:
         return parse_time(value)
     except DomainError:
-        raise Problem(line, f"{what} '{text}' is not a date and time like 2026-11-27 11:00:00 -0500") from None
+        raise Problem(line, f"{what} '{text}' is not a date and time like 2026-11-27 11:00:00 -0500 "
+                            "or 2026-11-27T16:00:00+00:00") from None
 
 
 def export_version(*events: datetime | None) -> datetime:

@@ -18,6 +18,7 @@ from core.journal import Journal
 from core.models import Platform
 from webhooks import handlers
 from webhooks.handlers import Rejected
+from webhooks.intake import GroupCommitter
 
 log = logging.getLogger("truecraft.webhooks")
 
@@ -41,6 +42,9 @@ def create_app(journal: Journal, settings: Any, on_event: OnEvent | None = None)
     app = Flask("truecraft.webhooks")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     env = _env(settings)
+    # Concurrent deliveries share one durable commit; each still waits for its own.
+    writer = GroupCommitter(journal)
+    app.extensions["truecraft.intake"] = writer
 
     def intake(source: str) -> Response:
         body = request.get_data(cache=False)
@@ -53,7 +57,7 @@ def create_app(journal: Journal, settings: Any, on_event: OnEvent | None = None)
             log.info("ignored %s topic '%s' — TrueCraft does not act on it", source, got.topic[:80])
             return _reply(200, ok=True, ignored=True)
         try:
-            new = journal.record_event(got.source, got.event_id, got.topic, got.body)
+            new = writer.record(got.source, got.event_id, got.topic, got.body)
         except sqlite3.Error as exc:
             # Temporary: the sender retries, and nothing was acknowledged.
             log.error("could not store a %s webhook (%s); asked the sender to retry", source,

@@ -32,6 +32,9 @@ MAPPER_NAMES: dict[tuple[str, str], tuple[str, ...]] = {
                            "map_webhook_order", "map_order", "to_order"),
 }
 LABELS = {"shopify": "Shopify", "square": "Square", "etsy": "Etsy", "sheet": "sheet"}
+# Events per transaction: one fsync for the chunk, yet short enough that webhook
+# intake (which shares the journal lock) never waits long behind processing.
+CHUNK = 50
 
 
 @dataclass
@@ -43,6 +46,7 @@ class ProcessReport:
     retry_later: int = 0
     stored: list[str] = field(default_factory=list)  # TC ids created or changed
     problems: list[str] = field(default_factory=list)  # plain words for the log / health
+    more: bool = False  # the pass read a full `limit`: more events may be waiting
 
 
 class _Skip(Exception):
@@ -72,54 +76,110 @@ def default_mappers() -> dict[tuple[str, str], Mapper]:
 
 def process_pending_events(journal: Journal, connectors: Mapping[str, Connector],
                            mappers: Mapping[tuple[str, str], Mapper] | None = None,
-                           limit: int = 500, on_stored: OnStored | None = None) -> ProcessReport:
-    """Map or fetch every pending event, upsert the order, and finish the event.
+                           limit: int = 500, on_stored: OnStored | None = None,
+                           chunk: int = CHUNK) -> ProcessReport:
+    """Map or fetch every pending event, upsert the orders, and finish the events.
 
-    on_stored([order], [result]) runs after each upsert (the runner's automations).
+    Events are handled `chunk` at a time: the orders of a chunk are stored in one
+    transaction (one fsync, and webhook intake only waits for short transactions),
+    then on_stored(orders, results) runs once for them (the runner's automations).
+    If that transaction fails, the chunk is stored one order at a time, so one bad
+    event never holds back the others. report.more says a full `limit` was read.
     """
     mappers = default_mappers() if mappers is None else mappers
     report = ProcessReport()
-    for event in journal.pending_events(limit=limit):
-        source, event_id = event["source"], event["event_id"]
+    events = journal.pending_events(limit=limit)
+    for start in range(0, len(events), max(1, chunk)):
+        _process_chunk(journal, connectors, mappers, events[start:start + max(1, chunk)], report, on_stored)
+    report.more = len(events) >= limit
+    return report
+
+
+def _process_chunk(journal: Journal, connectors: Mapping[str, Connector],
+                   mappers: Mapping[tuple[str, str], Mapper], events: list[dict],
+                   report: ProcessReport, on_stored: OnStored | None) -> None:
+    ready: list[tuple[dict, Order]] = []
+    finished: list[tuple[str, str, str, str]] = []
+    for event in events:
         try:
-            order = _order_for(event, connectors, mappers)
-            result = journal.upsert(order, source=f"{source} webhook")
+            ready.append((event, _order_for(event, connectors, mappers)))
         except _Skip as why:
             _remember_editor(journal, why.args[1] if len(why.args) > 1 else None)
-            journal.finish_event(source, event_id, "done", str(why.args[0]))
+            finished.append((event["source"], event["event_id"], "done", str(why.args[0])))
             report.done += 1
-            continue
-        except (ConnectorTemporaryError, requests.RequestException, OSError) as exc:
-            # Stays 'new': the next cycle tries again (the platform keeps the order).
-            report.retry_later += 1
-            report.problems.append(f"{LABELS.get(source, source)} is not answering right now "
-                                   f"({_plain(exc)}); will try again")
-            continue
-        except ConnectorAuthError as exc:
-            # Stays 'new' so it is picked up once the seller reconnects.
-            report.retry_later += 1
-            report.problems.append(_plain(exc))
-            continue
-        except (MappingError, DomainError, ConnectorRejected, KeyError, TypeError, ValueError) as exc:
-            reason = f"could not use this {LABELS.get(source, source)} event: {_plain(exc)}"
-            _quarantine(journal, source, event, reason)
-            journal.finish_event(source, event_id, "failed", reason)
-            report.failed += 1
-            report.problems.append(reason)
-            continue
-        note = ("older than the stored version — ignored" if result.stale
-                else "stored" if result.changed else "no change")
-        journal.finish_event(source, event_id, "done", note)
-        report.done += 1
-        if on_stored is not None:
-            try:
-                on_stored([order], [result])
-            except Exception as exc:  # the order is stored; automations catch up on the next watch
-                log.error("after storing %s the automations failed: %s", result.order_id,
-                          type(exc).__name__)
-        if result.changed:
-            report.stored.append(result.order_id)
-    return report
+        except Exception as exc:  # noqa: BLE001 - _failed re-raises what it does not know
+            _failed(journal, event, exc, report, finished)
+    stored = _store(journal, ready, report, finished)
+    _finish(journal, finished)
+    if on_stored is not None and stored:
+        try:
+            on_stored([o for o, _ in stored], [r for _, r in stored])
+        except Exception as exc:  # the orders are stored; automations catch up on the next watch
+            log.error("after storing %d order(s) the automations failed: %s", len(stored),
+                      type(exc).__name__)
+    report.stored.extend(r.order_id for _, r in stored if r.changed)
+
+
+def _store(journal: Journal, ready: list[tuple[dict, Order]], report: ProcessReport,
+           finished: list) -> list[tuple[Order, Any]]:
+    """Upsert the chunk's orders in one transaction per source; one by one if that fails."""
+    stored: list[tuple[Order, Any]] = []
+    by_source: dict[str, list[tuple[dict, Order]]] = {}
+    for event, order in ready:
+        by_source.setdefault(event["source"], []).append((event, order))
+    for source, pairs in by_source.items():
+        try:
+            results = journal.upsert_many([o for _, o in pairs], source=f"{source} webhook")
+        except Exception:  # noqa: BLE001 - the one-by-one pass below finds and reports the culprit
+            results = None
+        for i, (event, order) in enumerate(pairs):
+            if results is not None:
+                result = results[i]
+            else:
+                try:
+                    result = journal.upsert(order, source=f"{source} webhook")
+                except Exception as exc:  # noqa: BLE001 - _failed re-raises what it does not know
+                    _failed(journal, event, exc, report, finished)
+                    continue
+            note = ("older than the stored version — ignored" if result.stale
+                    else "stored" if result.changed else "no change")
+            finished.append((source, event["event_id"], "done", note))
+            report.done += 1
+            stored.append((order, result))
+    return stored
+
+
+def _failed(journal: Journal, event: dict, exc: Exception, report: ProcessReport, finished: list) -> None:
+    """Sort one event's error: leave it for the next cycle, or finish it as failed (quarantined)."""
+    source = event["source"]
+    if isinstance(exc, (ConnectorTemporaryError, requests.RequestException, OSError)):
+        # Stays 'new': the next cycle tries again (the platform keeps the order).
+        report.retry_later += 1
+        report.problems.append(f"{LABELS.get(source, source)} is not answering right now "
+                               f"({_plain(exc)}); will try again")
+    elif isinstance(exc, ConnectorAuthError):
+        # Stays 'new' so it is picked up once the seller reconnects.
+        report.retry_later += 1
+        report.problems.append(_plain(exc))
+    elif isinstance(exc, (MappingError, DomainError, ConnectorRejected, KeyError, TypeError, ValueError)):
+        reason = f"could not use this {LABELS.get(source, source)} event: {_plain(exc)}"
+        _quarantine(journal, source, event, reason)
+        finished.append((source, event["event_id"], "failed", reason))
+        report.failed += 1
+        report.problems.append(reason)
+    else:
+        raise exc
+
+
+def _finish(journal: Journal, finished: list[tuple[str, str, str, str]]) -> None:
+    if not finished:
+        return
+    batch = getattr(journal, "finish_events", None)
+    if batch is not None:
+        batch(finished)
+        return
+    for source, event_id, state, error in finished:  # an older journal without finish_events
+        journal.finish_event(source, event_id, state, error)
 
 
 def _order_for(event: Mapping[str, Any], connectors: Mapping[str, Connector],
