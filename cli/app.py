@@ -18,6 +18,7 @@ COMMANDS = {
     "sync": ("cli.commands", "Poll every connected platform, update the sheet, push fulfilments."),
     "duplicates": ("automations.duplicates.cli", "Scan a unified CSV for likely duplicate orders (offline)."),
     "serve": ("webhooks.serve", "Run the always-on service: webhooks, sheet watcher, scheduled polls."),
+    "webhooks": ("cli.webhooks_cmd", "Register TrueCraft's webhooks with Shopify and Square, or list them."),
 }
 
 

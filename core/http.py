@@ -68,7 +68,9 @@ class RequestBudget:
     """Sliding-window limiter: at most `per_minute` requests in any 60 s (thread-safe)."""
 
     def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, window: float = 60.0) -> None:
+                 sleep: Callable[[float], None] = time.sleep, window: float = 61.0) -> None:
+        # 61 s, not 60: a request counted at the end of one window can reach Google a moment
+        # later than one counted at its start, and Google's own window must still see <= budget.
         self.per_minute = per_minute
         self.window = window
         self.clock, self.sleep = clock, sleep

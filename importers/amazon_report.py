@@ -12,9 +12,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from core.models import Address, Customer, DomainError, LineItem, Money, Order, OrderState, Platform
-from importers.export_common import (Problem, Row, currency_of, export_version, first_value,
-                                     group_rows, missing_columns, money, plain_zip, read_rows, stamp,
-                                     whole_quantity)
+from importers.export_common import (Problem, Row, compact, currency_of, export_version, first_value,
+                                     group_rows, missing_columns, money, plain_zip, progress,
+                                     read_rows, stamp, whole_quantity)
 from importers.unified import RowError
 
 HOW = ("In Seller Central open Orders → Order Reports (or Reports → Fulfillment → All Orders), "
@@ -38,7 +38,8 @@ def read_amazon(path: str | Path) -> tuple[list[Order], list[RowError]]:
     if errors:
         return [], errors
     orders = []
-    for oid, group in group_rows(rows, id_column, "order-id", errors).items():
+    groups = group_rows(rows, id_column, "order-id", errors)
+    for oid, group in progress(groups.items(), len(groups), "Reading orders", " orders"):
         try:
             orders.append(_order(oid, group, qty_column))
         except Problem as exc:
@@ -83,7 +84,7 @@ def _order(oid: str, group: list[tuple[int, Row]], qty_column: str) -> Order:
             items=tuple(items), total=Money(total, currency),
             state=_STATUS.get(status.split(" - ")[0], OrderState.PAID),
             external_refs=tuple(x for x in (first_value(group, "merchant-order-id"),) if x),
-            raw={"source": "amazon_order_report", "rows": [r for _, r in group]})
+            raw={"source": "amazon_order_report", "rows": [compact(r) for _, r in group]})
     except DomainError as exc:
         raise Problem(first_line, str(exc)) from None
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from core.models import (Address, Customer, DomainError, LineItem, Money, Order, OrderState,
                          Platform)
-from importers.export_common import (Problem, Row, calendar_date, currency_of, earliest_instant,
+from importers.export_common import (Problem, Row, compact, calendar_date, currency_of, earliest_instant,
                                      export_version, group_rows, missing_columns, money, noon_utc,
-                                     platform_number, read_rows, whole_quantity)
+                                     platform_number, progress, read_rows, whole_quantity)
 from importers.unified import RowError
 
 ORDERS_REQUIRED = ("sale date", "order id", "order total")
@@ -42,7 +42,7 @@ def read_etsy(path: str | Path) -> tuple[list[Order], list[RowError]]:
     items_by_order = _sibling_items(path, errors)
     orders: list[Order] = []
     seen: set[str] = set()
-    for line, row in rows:
+    for line, row in progress(rows, len(rows), "Reading orders", " orders"):
         try:
             pid = platform_number(row.get("order id", ""), "Order ID", line)
             if pid in seen:
@@ -99,7 +99,7 @@ def _order(line: int, row: Row, pid: str, items: list[LineItem] | None) -> Order
                             postal_code=row.get("ship zipcode", ""), country=row.get("ship country", "")),
             items=tuple(items), total=Money(total, currency),
             state=_state(row.get("status", ""), shipped is not None),
-            raw={"source": "etsy_sold_orders_csv", "line": line, "row": row})
+            raw={"source": "etsy_sold_orders_csv", "line": line, "row": compact(row)})
     except DomainError as exc:
         raise Problem(line, str(exc)) from None
 
@@ -107,7 +107,8 @@ def _order(line: int, row: Row, pid: str, items: list[LineItem] | None) -> Order
 def _from_items_only(rows: list[tuple[int, Row]]) -> tuple[list[Order], list[RowError]]:
     errors: list[RowError] = []
     orders = []
-    for oid, group in group_rows(rows, "order id", "Order ID", errors).items():
+    groups = group_rows(rows, "order id", "Order ID", errors)
+    for oid, group in progress(groups.items(), len(groups), "Reading orders", " orders"):
         first_line, first = group[0]
         try:
             pid = platform_number(oid, "Order ID", first_line)
@@ -131,7 +132,7 @@ def _from_items_only(rows: list[tuple[int, Row]]) -> tuple[list[Order], list[Row
                                 country=first.get("ship country", "")),
                 items=tuple(items), total=Money(subtotal + extra, currency),
                 state=_state("", shipped is not None),
-                raw={"source": "etsy_sold_order_items_csv", "rows": [r for _, r in group]}))
+                raw={"source": "etsy_sold_order_items_csv", "rows": [compact(r) for _, r in group]}))
         except Problem as exc:
             errors.append(RowError(exc.line, f"{exc.reason} (order {oid} was not loaded)"))
         except DomainError as exc:

@@ -13,9 +13,9 @@ from typing import Any
 from connectors.base import MappingError
 from connectors.shopify.mapping import order_from_rest
 from core.models import Order
-from importers.export_common import (Problem, Row, currency_of, export_version, first_value,
+from importers.export_common import (Problem, Row, compact, currency_of, export_version, first_value,
                                      group_rows, missing_columns, money, plain_zip, platform_number,
-                                     read_rows, stamp, whole_quantity)
+                                     progress, read_rows, stamp, whole_quantity)
 from importers.unified import RowError
 
 REQUIRED = ("name", "created at", "lineitem quantity", "lineitem name", "lineitem price")
@@ -29,13 +29,11 @@ def read_shopify(path: str | Path) -> tuple[list[Order], list[RowError]]:
     if errors:
         return [], errors
     orders = []
-    for name, group in group_rows(rows, "name", "Name (order number like #1001)", errors).items():
+    groups = group_rows(rows, "name", "Name (order number like #1001)", errors)
+    for name, group in progress(groups.items(), len(groups), "Reading orders", " orders"):
         try:
-            payload = _rest_payload(name, group)
-            version = payload.pop("_version")
-            order = order_from_rest(payload, raw={"source": "shopify_orders_csv",
-                                                  "rows": [r for _, r in group]})
-            orders.append(order.with_changes(updated_at=version))
+            raw = {"source": "shopify_orders_csv", "rows": [compact(r) for _, r in group]}
+            orders.append(order_from_rest(_rest_payload(name, group), raw=raw))
         except Problem as exc:
             errors.append(RowError(exc.line, f"{exc.reason} (order {name} was not loaded)"))
         except MappingError as exc:
@@ -74,7 +72,8 @@ def _rest_payload(name: str, group: list[tuple[int, Row]]) -> dict[str, Any]:
     return {
         "id": pid, "name": name, "currency": currency,
         "created_at": times["created at"].isoformat(),
-        "updated_at": times["created at"].isoformat(),
+        # The version: just before the latest event in the file (see export_version).
+        "updated_at": export_version(*times.values()).isoformat(),
         "cancelled_at": times["cancelled at"].isoformat() if times["cancelled at"] else None,
         "financial_status": value("financial status").lower() or None,
         "fulfillment_status": value("fulfillment status").lower() or None,
@@ -84,7 +83,6 @@ def _rest_payload(name: str, group: list[tuple[int, Row]]) -> dict[str, Any]:
         "shipping_address": ship if any(ship.values()) else None,
         "billing_address": {"name": value("billing name")},
         "total_price": str(total), "line_items": items, "fulfillments": [],
-        "_version": export_version(*times.values()),
     }
 
 

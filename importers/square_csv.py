@@ -19,9 +19,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.models import Customer, DomainError, LineItem, Money, Order, OrderState, Platform
-from importers.export_common import (Problem, Row, calendar_date, currency_of, export_version,
-                                     first_value, group_rows, missing_columns, money, read_rows,
-                                     whole_quantity)
+from importers.export_common import (Problem, Row, compact, calendar_date, currency_of, export_version,
+                                     first_value, group_rows, missing_columns, money, progress,
+                                     read_rows, whole_quantity)
 from importers.unified import RowError
 
 REQUIRED = ("date", "time", "item", "qty", "gross sales", "transaction id")
@@ -47,7 +47,8 @@ def read_square(path: str | Path) -> tuple[list[Order], list[RowError]]:
     if errors:
         return [], errors
     orders = []
-    for txn, group in group_rows(rows, "transaction id", "Transaction ID", errors).items():
+    groups = group_rows(rows, "transaction id", "Transaction ID", errors)
+    for txn, group in progress(groups.items(), len(groups), "Reading orders", " orders"):
         try:
             orders.append(_order(txn, group))
         except Problem as exc:
@@ -71,8 +72,10 @@ def _order(txn: str, group: list[tuple[int, Row]]) -> Order:
                                                     currency_of(r.get("net sales", ""))) if c), "USD")
     created = _when(first_line, first)
     items = [_item(line, row, currency) for line, row in sales]
-    net = sum((money(r.get("net sales", ""), "Net Sales", line, default=money(r["gross sales"], "Gross Sales", line))
-               + money(r.get("tax", ""), "Tax", line, Decimal(0)) for line, r in sales), Decimal(0))
+    net = Decimal(0)
+    for line, r in sales:
+        gross = money(r["gross sales"], "Gross Sales", line)
+        net += money(r.get("net sales", ""), "Net Sales", line, gross) + money(r.get("tax", ""), "Tax", line, Decimal(0))
     refunded = sum((abs(money(r.get("net sales", ""), "Net Sales", line, Decimal(0))) for line, r in refunds),
                    Decimal(0))
     payment = first_value(sales, "payment id")
@@ -86,7 +89,7 @@ def _order(txn: str, group: list[tuple[int, Row]]) -> Order:
             items=tuple(items), total=Money(net, currency),
             state=OrderState.REFUNDED if refunds and refunded >= net else OrderState.PAID,
             notes=notes, external_refs=(payment,) if payment and payment != txn else (),
-            raw={"source": "square_items_csv", "rows": [r for _, r in group]})
+            raw={"source": "square_items_csv", "rows": [compact(r) for _, r in group]})
     except DomainError as exc:
         raise Problem(first_line, str(exc)) from None
 

@@ -34,7 +34,10 @@ MAPPER_NAMES: dict[tuple[str, str], tuple[str, ...]] = {
 LABELS = {"shopify": "Shopify", "square": "Square", "etsy": "Etsy", "sheet": "sheet"}
 # Events per transaction: one fsync for the chunk, yet short enough that webhook
 # intake (which shares the journal lock) never waits long behind processing.
-CHUNK = 50
+CHUNK = 10
+# Events per pass: the jobs loop flushes to the sheet after each pass, so a burst shows its first
+# rows after one short pass instead of after the whole backlog (report.more asks for the next pass).
+LIMIT = 200
 
 
 @dataclass
@@ -76,7 +79,7 @@ def default_mappers() -> dict[tuple[str, str], Mapper]:
 
 def process_pending_events(journal: Journal, connectors: Mapping[str, Connector],
                            mappers: Mapping[tuple[str, str], Mapper] | None = None,
-                           limit: int = 500, on_stored: OnStored | None = None,
+                           limit: int = LIMIT, on_stored: OnStored | None = None,
                            chunk: int = CHUNK) -> ProcessReport:
     """Map or fetch every pending event, upsert the orders, and finish the events.
 

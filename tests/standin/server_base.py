@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -26,6 +27,7 @@ class Recorded:
     body: Any
     answered: int = 0
     spec_errors: list[str] = field(default_factory=list)
+    at: float = field(default_factory=time.time)  # arrival (wall clock), for latency benchmarks
 
 
 @dataclass

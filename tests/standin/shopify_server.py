@@ -31,12 +31,26 @@ type Query {
          sortKey: OrderSortKeys, reverse: Boolean): OrderConnection!
   order(id: ID!): Order
   shop: Shop!
+  webhookSubscriptions(first: Int, last: Int, after: String, before: String, query: String,
+                       topics: [WebhookSubscriptionTopic!], format: WebhookSubscriptionFormat,
+                       reverse: Boolean): WebhookSubscriptionConnection!
 }
 type Mutation {
   fulfillmentCreate(fulfillment: FulfillmentInput!, message: String): FulfillmentCreatePayload
   orderCancel(orderId: ID!, reason: OrderCancelReason!, refund: Boolean, restock: Boolean!,
               notifyCustomer: Boolean, staffNote: String): OrderCancelPayload
+  webhookSubscriptionCreate(topic: WebhookSubscriptionTopic!,
+                            webhookSubscription: WebhookSubscriptionInput!): WebhookSubscriptionCreatePayload
 }
+enum WebhookSubscriptionTopic { ORDERS_CREATE ORDERS_UPDATED ORDERS_CANCELLED ORDERS_FULFILLED ORDERS_PAID
+                                ORDERS_PARTIALLY_FULFILLED ORDERS_DELETE APP_UNINSTALLED }
+enum WebhookSubscriptionFormat { JSON XML }
+input WebhookSubscriptionInput { uri: String format: WebhookSubscriptionFormat includeFields: [String!]
+  filter: String metafieldNamespaces: [String!] }
+type WebhookSubscription { id: ID! topic: WebhookSubscriptionTopic! uri: String!
+  format: WebhookSubscriptionFormat! createdAt: DateTime! }
+type WebhookSubscriptionConnection { nodes: [WebhookSubscription!]! pageInfo: PageInfo! }
+type WebhookSubscriptionCreatePayload { webhookSubscription: WebhookSubscription userErrors: [UserError!]! }
 enum OrderSortKeys { CREATED_AT CUSTOMER_NAME FINANCIAL_STATUS FULFILLMENT_STATUS ID NUMBER
                      PROCESSED_AT RELEVANCE TOTAL_PRICE UPDATED_AT }
 enum OrderCancelReason { CUSTOMER DECLINED FRAUD INVENTORY OTHER STAFF }
@@ -104,6 +118,7 @@ class ShopifyStandin(StandinServer):
         self.orders: dict[str, dict] = {}
         self.fulfillment_orders: dict[str, list[dict]] = {}
         self.cancelled: list[dict] = []
+        self.webhooks: list[dict] = []  # webhook subscriptions: {id, topic, uri, format, createdAt}
         self.query_cost, self.maximum, self.restore_rate = query_cost, maximum, restore_rate
         self.available = float(maximum)
         self._ids = itertools.count(9000001)
@@ -224,6 +239,30 @@ class _Root:
             return {"fulfillment": _fulfilment_node(record), "userErrors": []}
         return {"fulfillment": None, "userErrors": [{"field": ["fulfillment"],
                                                      "message": "Fulfillment order does not exist"}]}
+
+    def webhookSubscriptions(self, info, first=50, after=None, topics=None, **_):  # noqa: N802,D102
+        rows = [w for w in self.standin.webhooks if not topics or w["topic"] in topics]
+        start = int(after) if after else 0
+        page = rows[start:start + first]
+        return {"nodes": [dict(w) for w in page],
+                "pageInfo": {"hasNextPage": start + first < len(rows), "hasPreviousPage": start > 0,
+                             "endCursor": str(start + len(page)), "startCursor": str(start)}}
+
+    def webhookSubscriptionCreate(self, info, topic, webhookSubscription):  # noqa: N802,N803,D102
+        uri = webhookSubscription.get("uri") or ""
+        if not uri.startswith("https://"):
+            return {"webhookSubscription": None,
+                    "userErrors": [{"field": ["webhookSubscription", "uri"], "message": "Address protocol http:// is not supported"}]}
+        if any(w["topic"] == topic and w["uri"] == uri for w in self.standin.webhooks):
+            # What Shopify answers when the same topic is subscribed to the same address twice.
+            return {"webhookSubscription": None,
+                    "userErrors": [{"field": ["webhookSubscription", "callbackUrl"],
+                                    "message": "Address for this topic has already been taken"}]}
+        record = {"id": f"gid://shopify/WebhookSubscription/{next(self.standin._ids)}", "topic": topic, "uri": uri,
+                  "format": webhookSubscription.get("format") or "JSON",
+                  "createdAt": datetime.now(timezone.utc).isoformat()}
+        self.standin.webhooks.append(record)
+        return {"webhookSubscription": dict(record), "userErrors": []}
 
     def orderCancel(self, info, orderId, reason, restock, refund=None, **rest):  # noqa: N802,N803,D102
         order = self.standin.orders.get(orderId.rsplit("/", 1)[-1])

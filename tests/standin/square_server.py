@@ -47,6 +47,7 @@ class SquareStandin(StandinServer):
         self.completions: list[tuple[str, str, str]] = []  # (order_id, fulfilment uid, tracking) per landing
         self._idem: dict[str, dict] = {}
         self.refuse_updates: set[str] = set()  # order ids Square won't let the API change
+        self.webhooks: dict[str, dict] = {}  # webhook subscriptions by id (signature_key kept here)
         self.validator = cached_validator(str(SPEC)) if validate else None
         self._routes()
 
@@ -54,7 +55,7 @@ class SquareStandin(StandinServer):
     def reset(self) -> None:
         """Forget all data, requests and faults (one server can serve many tests)."""
         with self.lock:
-            for store in (self.orders, self.invoices, self._idem):
+            for store in (self.orders, self.invoices, self._idem, self.webhooks):
                 store.clear()
             for log in (self.requests, self.violations, self.completions, self._faults):
                 log.clear()
@@ -116,6 +117,11 @@ class SquareStandin(StandinServer):
         app.add_url_rule("/v2/orders/<order_id>", view_func=self._update, methods=["PUT"],
                          endpoint="update")
         app.add_url_rule("/v2/invoices/search", view_func=self._search_invoices, methods=["POST"])
+        app.add_url_rule("/v2/webhooks/subscriptions", view_func=self._list_webhooks, methods=["GET"])
+        app.add_url_rule("/v2/webhooks/subscriptions", view_func=self._create_webhook, methods=["POST"],
+                         endpoint="create_webhook")
+        app.add_url_rule("/v2/webhooks/subscriptions/<sub_id>", view_func=self._update_webhook,
+                         methods=["PUT"])
 
     def _search_orders(self):
         body = request.get_json()
@@ -186,6 +192,41 @@ class SquareStandin(StandinServer):
             self.completions.append((order_id, target["uid"],
                                      (target.get("shipment_details") or {}).get("tracking_number", "")))
 
+    def _list_webhooks(self):
+        with_disabled = request.args.get("include_disabled") == "true"
+        with self.lock:
+            subs = [_public(w) for w in self.webhooks.values() if with_disabled or w.get("enabled", True)]
+        page, cursor = _page(subs, request.args.get("cursor"), int(request.args.get("limit") or 100))
+        return _ok({"subscriptions": page, **({"cursor": cursor} if cursor else {})})
+
+    def _create_webhook(self):
+        body = request.get_json()
+        key = body.get("idempotency_key")
+        sub = body["subscription"]
+        if not str(sub.get("notification_url") or "").startswith("https://"):
+            return _err(400, "INVALID_VALUE", "notification_url must be an https URL")
+        with self.lock:
+            if key and key in self._idem:
+                return _ok(copy.deepcopy(self._idem[key]))
+            sub_id = f"wbhk_{len(self.webhooks) + 1:032x}"
+            made = {**sub, "id": sub_id, "enabled": sub.get("enabled", True), "created_at": now_iso(),
+                    "updated_at": now_iso(), "signature_key": f"sigkey-{sub_id[-8:]}"}
+            self.webhooks[sub_id] = made
+            result = {"subscription": copy.deepcopy(made)}
+            if key:
+                self._idem[key] = result
+        return _ok(result)
+
+    def _update_webhook(self, sub_id: str):
+        change = request.get_json().get("subscription") or {}
+        with self.lock:
+            sub = self.webhooks.get(sub_id)
+            if sub is None:
+                return _err(404, "NOT_FOUND", f"Subscription {sub_id} not found.")
+            sub.update({k: v for k, v in change.items() if k in ("name", "enabled", "event_types", "notification_url")})
+            sub["updated_at"] = now_iso()
+            return _ok({"subscription": _public(sub)})
+
     def _search_invoices(self):
         body = request.get_json()
         locs = set(body["query"]["filter"]["location_ids"])
@@ -209,6 +250,11 @@ def _fault(status: int) -> Response:
     if status >= 500:
         return _err(status, "INTERNAL_SERVER_ERROR", "", "API_ERROR")
     return _err(status, "BAD_REQUEST", "injected")
+
+
+def _public(sub: dict) -> dict:
+    """A subscription as List/Update answer it: Square shows the signature key only on creation."""
+    return {k: copy.deepcopy(v) for k, v in sub.items() if k != "signature_key"}
 
 
 def _page(items: list, cursor: str | None, limit: int) -> tuple[list, str | None]:
