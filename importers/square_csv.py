@@ -1,4 +1,4 @@
-"""Square's item sales export (Dashboard → Reports → Item Sales / Transactions → Export, "Items") -> Orders.
+"""Square's item sales export (Dashboard → Transactions → Export → "Item Detail CSV") -> Orders.
 
 Identity: the API connector keys a Square sale by its ORDER id. The export has
 no order id column, but its "Transaction ID" is the legacy transaction id, which
@@ -75,7 +75,8 @@ def _order(txn: str, group: list[tuple[int, Row]]) -> Order:
     net = Decimal(0)
     for line, r in sales:
         gross = money(r["gross sales"], "Gross Sales", line)
-        net += money(r.get("net sales", ""), "Net Sales", line, gross) + money(r.get("tax", ""), "Tax", line, Decimal(0))
+        net += money(r.get("net sales", ""), "Net Sales", line, gross)
+        net += money(r.get("tax", ""), "Tax", line, Decimal(0))
     refunded = sum((abs(money(r.get("net sales", ""), "Net Sales", line, Decimal(0))) for line, r in refunds),
                    Decimal(0))
     payment = first_value(sales, "payment id")

@@ -38,6 +38,7 @@ class Jobs:
         pushes = _first_method(runner, "push_pending", "push_fulfilments", "run_pushes")
         if pushes is not None:
             self.scheduler.every(poll).seconds.do(self._job, "platform pushes", pushes)
+        self._pushes = pushes
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -78,6 +79,10 @@ class Jobs:
                 self.wake("backlog")  # a full batch was read: go again right after this flush
         if "sheet" in sources:
             self._job("sheet watch", self.runner.watch)
+            if self._pushes is not None:
+                # A pushed FULFILLED edit was just decided: send it now, not at the next scheduled
+                # tick, and before the flush so the row's Sync shows the result in the same write.
+                self._job("platform pushes", self._pushes)
         if sources:
             self._job("sheet write", self.runner.flush)
         self.scheduler.run_pending()

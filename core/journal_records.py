@@ -1,0 +1,106 @@
+"""The journal's records besides orders: audit trail, webhook events, cursors, quarantine, settings."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from core.serialize import dumps
+
+
+def now_utc() -> datetime:
+    """Current time, UTC-aware."""
+    return datetime.now(timezone.utc)
+
+
+class RecordsMixin:
+    """Methods of Journal that keep everything that is not an order (uses _tx, _db, execute)."""
+
+    # -- audit -------------------------------------------------------------
+    def audit(self, order_id: str | None, kind: str, old: str = "", new: str = "",
+              source: str = "", editor: str = "", detail: str = "") -> None:
+        """Append an audit entry."""
+        with self._tx():
+            self._audit(order_id, kind, old, new, source, editor, detail)
+
+    def _audit(self, order_id, kind, old="", new="", source="", editor="", detail="") -> None:
+        self._db.execute(
+            "INSERT INTO audit (at, order_id, kind, old, new, source, editor, detail)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            (now_utc().isoformat(), order_id, kind, old, new, source, editor, detail))
+
+    def audit_entries(self, order_id: str | None = None, unwritten_only: bool = False) -> list[dict]:
+        """Audit entries, oldest first."""
+        sql, args = "SELECT * FROM audit WHERE 1=1", []
+        if order_id:
+            sql, args = sql + " AND order_id=?", [order_id]
+        if unwritten_only:
+            sql += " AND in_sheet=0"
+        return [dict(r) for r in self.execute(sql + " ORDER BY id", args).fetchall()]
+
+    def mark_audit_written(self, ids: Iterable[int]) -> None:
+        """Record that these audit entries are in the Audit Log tab."""
+        with self._tx():
+            self._db.executemany("UPDATE audit SET in_sheet=1 WHERE id=?", [(i,) for i in ids])
+
+    # -- events, cursors, quarantine, kv -----------------------------------
+    def record_event(self, source: str, event_id: str, topic: str, body: str) -> bool:
+        """Store a webhook event durably; False if this event id was seen before."""
+        with self._tx():
+            cur = self._db.execute(
+                "INSERT OR IGNORE INTO events (source, event_id, received_at, topic, body)"
+                " VALUES (?,?,?,?,?)", (source, event_id, now_utc().isoformat(), topic, body))
+            return cur.rowcount == 1
+
+    def record_events(self, events: Iterable[tuple[str, str, str, str]]) -> list[bool]:
+        """Store many (source, event_id, topic, body) in one durable commit; True for each new one."""
+        at = now_utc().isoformat()
+        with self._tx():
+            return [self._db.execute(
+                "INSERT OR IGNORE INTO events (source, event_id, received_at, topic, body)"
+                " VALUES (?,?,?,?,?)", (source, event_id, at, topic, body)).rowcount == 1
+                for source, event_id, topic, body in events]
+
+    def finish_events(self, finished: Iterable[tuple[str, str, str, str]]) -> None:
+        """Mark many (source, event_id, state, error) processed in one commit."""
+        with self._tx():
+            self._db.executemany("UPDATE events SET state=?, error=? WHERE source=? AND event_id=?",
+                                 [(state, error, source, event_id) for source, event_id, state, error in finished])
+
+    def pending_events(self, limit: int = 500) -> list[dict]:
+        """Stored events not yet processed."""
+        return [dict(r) for r in self.execute(
+            "SELECT * FROM events WHERE state='new' ORDER BY received_at LIMIT ?", (limit,))]
+
+    def finish_event(self, source: str, event_id: str, state: str = "done", error: str = "") -> None:
+        """Mark an event processed (or failed with a reason)."""
+        self.execute("UPDATE events SET state=?, error=? WHERE source=? AND event_id=?",
+                     (state, error, source, event_id))
+
+    def get_cursor(self, name: str) -> str | None:
+        """A named poll cursor."""
+        row = self.execute("SELECT value FROM cursors WHERE name=?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_cursor(self, name: str, value: str) -> None:
+        """Advance a poll cursor (call only after the orders are stored)."""
+        self.execute("INSERT INTO cursors (name, value) VALUES (?,?) ON CONFLICT(name)"
+                     " DO UPDATE SET value=excluded.value", (name, value))
+
+    def quarantine(self, platform: str, platform_order_id: str, reason: str, raw: Any) -> None:
+        """Keep a payload we could not map, with the reason, for the seller to see."""
+        self.execute("INSERT OR REPLACE INTO quarantine VALUES (?,?,?,?,?)",
+                     (platform, str(platform_order_id), reason, dumps(raw), now_utc().isoformat()))
+
+    def quarantined(self) -> list[dict]:
+        """Payloads we could not map."""
+        return [dict(r) for r in self.execute("SELECT * FROM quarantine ORDER BY at")]
+
+    def kv_get(self, key: str, default: str | None = None) -> str | None:
+        """Small persistent setting."""
+        row = self.execute("SELECT value FROM kv WHERE key=?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def kv_set(self, key: str, value: str) -> None:
+        """Store a small persistent setting."""
+        self.execute("INSERT INTO kv (key, value) VALUES (?,?) ON CONFLICT(key)"
+                     " DO UPDATE SET value=excluded.value", (key, value))
