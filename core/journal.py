@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from core.journal_records import RecordsMixin, now_utc
-from core.models import Order
+from core.models import Address, Order
 from core.serialize import dumps, order_from_dict, order_to_dict
 
 SCHEMA = """
@@ -155,9 +155,22 @@ class Journal(RecordsMixin):
         self._db.execute(
             "UPDATE orders SET data=?, raw=?, version=?, rev=rev+1 WHERE seq=?",
             (dumps(data), dumps(dict(order.raw)), version, row["seq"]))
+        if old.get("ship_to") != data.get("ship_to"):
+            self._push_platform_address(row["seq"], order)
         for kind, before, after in _describe_changes(old, data):
             self._audit(oid, kind, before, after, source or order.platform.value)
         return UpsertResult(oid, created=False, changed=True)
+
+    def _push_platform_address(self, seq: int, order: Order) -> None:
+        """The platform's new address replaces what the Ship To cell shows (people see it changed)."""
+        row = self._db.execute("SELECT fields FROM orders WHERE seq=?", (seq,)).fetchone()
+        fields = json.loads(row["fields"])
+        fields["ship_to"] = order.ship_to.one_line()
+        fields["sync"] = f"Address changed after order (on {order.platform.label}) — it ships to the new address"
+        # Marked as ours to write, so the next read doesn't mistake the old cell for a person's edit.
+        fields.setdefault("_dirty", {})["ship_to"] = True
+        fields["_dirty"]["sync"] = True
+        self._db.execute("UPDATE orders SET fields=? WHERE seq=?", (dumps(fields), seq))
 
     def get(self, order_id: str) -> StoredOrder | None:
         """One stored order by TC id."""
@@ -306,7 +319,7 @@ def _describe_changes(old: dict, new: dict) -> list[tuple[str, str, str]]:
     """Plain-words audit entries for what a newer platform version changed."""
     out = []
     if old.get("ship_to") != new.get("ship_to"):
-        fmt = lambda a: ", ".join(v for v in (a or {}).values() if v)  # noqa: E731
+        fmt = lambda a: Address(**(a or {})).one_line()  # noqa: E731
         out.append(("address changed on platform", fmt(old.get("ship_to")), fmt(new.get("ship_to"))))
     if old.get("state") != new.get("state"):
         out.append(("platform state changed", old.get("state", ""), new.get("state", "")))

@@ -74,6 +74,12 @@ class StampedStandin(SheetsStandin):
             best = max(best, hi - lo + 1)
         return best
 
+    def min_span(self, count: int, since: float = 0.0) -> float | None:
+        """Shortest time in which `count` API requests arrived (None if fewer were made)."""
+        stamps = sorted(s for s in list(self.stamps) if s >= since)
+        spans = [stamps[i + count - 1] - stamps[i] for i in range(len(stamps) - count + 1)]
+        return round(min(spans), 3) if spans else None
+
     def issued_tokens(self) -> set[str]:
         """OAuth access tokens the stand-in handed out (secrets too)."""
         with self._state.lock:

@@ -132,6 +132,8 @@ def quota_storm(sheet: Sheet, serve: ServeProcess, n: int, storm_s: float, budge
     fig.faults = f"{storm_s:.0f} s of 429/500/503"
     after = serve.health()
     fig.extra = {"budget": budget, "max_requests_60s": sheet.standin.max_per_window(since),
+                 "max_requests_59_5s": sheet.standin.max_per_window(since, window=59.5),
+                 "min_span_over_budget_s": sheet.standin.min_span(budget + 1, since),
                  "requests_in_storm": faults, "backlog_during": during.get("backlog"),
                  "status_during": sorted(s for s in statuses if s != "ok"),
                  "status_after": after.get("sheet_status"), "backlog_after": after.get("backlog")}
