@@ -20,5 +20,5 @@ def test_sheet_push_reaches_shopify_before_the_poll_exactly_once():
     # and each order holds exactly one fulfilment, from exactly one fulfillmentCreate
     assert result.fulfilments and all(v == 1 for v in result.fulfilments.values()), report(result)
     assert all(v == 1 for v in result.creates.values()), report(result)
-    # and the Sheets traffic stayed under the per-minute budget
-    assert result.peak_per_minute < result.budget, report(result)
+    # and the Sheets traffic stayed within the per-minute budget
+    assert result.peak_per_minute <= result.budget, report(result)
