@@ -79,7 +79,7 @@ class Jobs:
                 self.wake("backlog")  # a full batch was read: go again right after this flush
         if "sheet" in sources:
             self._job("sheet watch", self.runner.watch)
-            if False and self._pushes is not None:
+            if self._pushes is not None:
                 # A pushed FULFILLED edit was just decided: send it now, not at the next scheduled
                 # tick, and before the flush so the row's Sync shows the result in the same write.
                 self._job("platform pushes", self._pushes)
