@@ -299,7 +299,11 @@ class _Tx:
         self.j._lock.acquire()
         self.outer = not self.j._db.in_transaction
         if self.outer:
-            self.j._db.execute("BEGIN IMMEDIATE")
+            try:
+                self.j._db.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                self.j._lock.release()  # a failed BEGIN must not leave every other writer waiting
+                raise
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:

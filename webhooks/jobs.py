@@ -1,4 +1,4 @@
-"""The scheduled jobs `serve` runs beside the web server, on one background thread.
+"""The scheduled jobs `serve` runs, on one background thread (in the jobs process, webhooks.worker).
 
 One thread means the sheet is only ever touched by one job at a time. Each job
 catches and logs its own errors in plain words, so one failure (a platform
@@ -61,6 +61,11 @@ class Jobs:
         with self._lock:
             self._sources.add(source)
         self._wake.set()
+
+    def has_pending(self) -> bool:
+        """True if a wake-up arrived that no pass has handled yet."""
+        with self._lock:
+            return bool(self._sources)
 
     def process_events(self) -> Any:
         """The runner's event processing, or the webhook processor directly."""

@@ -1,11 +1,14 @@
 """`serve`: the webhook endpoints on waitress plus the scheduled jobs, with a graceful stop.
 
-Jobs (platform polls, event processing, sheet watch, journal->sheet flush,
-pending pushes) run on one background thread driven by `schedule`; a new
-webhook wakes that thread at once so its row reaches the sheet in seconds.
-SIGTERM/SIGINT: stop accepting, let in-flight requests finish, make a final
-flush attempt, close the journal. Every 2xx was journalled before it was sent,
-so nothing acknowledged is lost even if the stop is abrupt.
+This process only verifies, journals (group commit, durable) and acknowledges. The
+scheduled jobs (platform polls, event processing, sheet watch, journal->sheet flush,
+pending pushes) run in a child process (webhooks.worker), so they never compete with
+request threads for this process's GIL; each new webhook sends the child one byte so
+its row reaches the sheet in seconds, and a child that dies is restarted.
+SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then tell the child to
+finish its pass and write the sheet, wait for it, close the journal, exit 0. Every 2xx
+was journalled before it was sent, so nothing acknowledged is lost even if the stop is abrupt.
+`serve(runner, ...)` called directly (tests, library use) runs the jobs on a thread instead.
 """
 from __future__ import annotations
 
@@ -21,8 +24,10 @@ from typing import Any
 import waitress
 from waitress import wasyncore
 
+from core.journal import Journal
 from webhooks.app import create_app
 from webhooks.jobs import Jobs
+from webhooks.worker import JobsProcess, JobsStartError
 
 log = logging.getLogger("truecraft.serve")
 GRACE_SECONDS = 10.0
@@ -41,24 +46,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
-    """Build the runner from settings and serve until SIGTERM/SIGINT; returns the exit code."""
+    """Open the journal, start the jobs process, and serve until SIGTERM/SIGINT; returns the exit code."""
     _install_log_scrubber(settings)
-    try:
-        runner = build_runner(settings)
-    except Exception as exc:  # plain words, not a traceback, for the seller
-        print(f"TrueCraft could not start: {exc}", file=sys.stderr)
-        return 1
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     try:
-        serve(runner, args.host, args.port, stop_event=stop, settings=settings,
-              jobs=not args.no_jobs, threads=args.threads)
+        intake = _JournalOnly(Journal(settings.db))
+    except Exception as exc:  # plain words, not a traceback, for the seller
+        print(f"TrueCraft could not start: {exc}", file=sys.stderr)
+        return 1
+    worker = None if args.no_jobs else JobsProcess()
+    try:
+        if worker is not None:
+            worker.start()
+        serve(intake, args.host, args.port, stop_event=stop, settings=settings,
+              threads=args.threads, worker=worker, jobs=False)
+    except JobsStartError as exc:
+        print(f"TrueCraft could not start: {exc}", file=sys.stderr)
+        _close(intake)
+        return 1
     except OSError as exc:
+        if worker is not None:
+            worker.stop()
+        _close(intake)
         print(f"TrueCraft could not listen on {args.host}:{args.port} ({exc.strerror or exc}) — "
               "is another copy running? Pick another port with --port.", file=sys.stderr)
         return 1
     return 0
+
+
+class _JournalOnly:
+    """What the web process needs: the journal (the runner lives in the jobs process)."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+
+    def close(self) -> None:
+        """Close the journal."""
+        self.journal.close()
 
 
 def build_runner(settings: Any) -> Any:
@@ -76,11 +102,16 @@ def build_runner(settings: Any) -> Any:
 
 def serve(runner: Any, host: str, port: int, stop_event: threading.Event | None = None,
           settings: Any = None, jobs: bool = True, threads: int = 8,
-          ready: threading.Event | None = None) -> None:
-    """Serve webhooks and run the jobs until stop_event is set, then shut down gracefully."""
+          ready: threading.Event | None = None, worker: Any = None) -> None:
+    """Serve webhooks until stop_event is set, then shut down gracefully.
+
+    worker: a started JobsProcess (stopped here, after the requests in flight); without one,
+    jobs=True runs the runner's jobs on a thread of this process and the final flush here.
+    """
     stop = stop_event or threading.Event()
     settings = settings if settings is not None else getattr(runner, "settings", None)
-    worker = Jobs(runner, settings) if jobs else None
+    child = worker
+    worker = child or (Jobs(runner, settings) if jobs else None)
     app = create_app(runner.journal, settings, on_event=worker.wake if worker else None)
     inflight = _InFlight(app)
     server = waitress.create_server(inflight, host=host, port=port, threads=threads,
@@ -89,7 +120,7 @@ def serve(runner: Any, host: str, port: int, stop_event: threading.Event | None 
              server.effective_host, server.effective_port)
     server_thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     server_thread.start()
-    if worker:
+    if worker is not None and child is None:
         worker.start()
     if ready is not None:
         ready.port = server.effective_port  # type: ignore[attr-defined]
@@ -99,12 +130,14 @@ def serve(runner: Any, host: str, port: int, stop_event: threading.Event | None 
     _stop_accepting(server)
     inflight.wait_idle(GRACE_SECONDS)
     _wait_flushed(server, GRACE_SECONDS)
-    if worker:
-        worker.stop()
-    _final_flush(runner)
+    # Close kept-alive connections too, so clients stop sending while the jobs wind down.
     server.trigger.pull_trigger(lambda: [ch.close() for ch in list(server._map.values())])
     server_thread.join(GRACE_SECONDS)
     server.task_dispatcher.shutdown(cancel_pending=False, timeout=GRACE_SECONDS)
+    if worker is not None:
+        worker.stop()  # the jobs process finishes its pass and writes the sheet itself
+    if child is None and hasattr(runner, "flush"):
+        _final_flush(runner)
     _close(runner)
     log.info("stopped")
 

@@ -32,6 +32,6 @@ def make_rig(tmp_path):
     finally:
         for rig in made:
             try:
-                rig.serve.kill9()
+                rig.serve.kill_all()
             finally:
                 rig.sheet.standin.stop()

@@ -165,13 +165,15 @@ class ServeProcess:
         self.log_path = tmp / "serve.log"
         self.proc: subprocess.Popen | None = None
         self.starts = 0
+        self.groups: list[int] = []
 
     def start(self, timeout: float = 30.0) -> "ServeProcess":
         """Start serve and wait until /healthz answers."""
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([sys.executable, str(REPO / "main.py"), "serve", "--host", LOOPBACK,
                                       "--port", str(self.port)], cwd=self.tmp, env=self.env,
-                                     stdout=log, stderr=subprocess.STDOUT)
+                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.groups.append(self.proc.pid)  # serve's children (the jobs process) share this group
         log.close()
         self.starts += 1
         deadline = time.monotonic() + timeout
@@ -186,10 +188,20 @@ class ServeProcess:
         raise RuntimeError(f"serve did not answer /healthz within {timeout}s:\n{self.log()[-3000:]}")
 
     def kill9(self) -> None:
-        """SIGKILL: no shutdown code runs at all."""
+        """SIGKILL the serve process only, as the OOM killer would: no shutdown code runs in it, and
+        its jobs child is left to notice on its own."""
         if self.proc is not None and self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
+
+    def kill_all(self) -> None:
+        """Teardown: SIGKILL every process group this object started (serve and its children)."""
+        self.kill9()
+        for pgid in self.groups:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
     def stop(self, timeout: float = 30.0) -> None:
         """SIGTERM (graceful), then SIGKILL if it hangs."""
