@@ -5,6 +5,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from filelock import FileLock
+
 from automations.sheet_edits import diff_sheet
 from core.config import Settings
 from core.journal import Journal, UpsertResult, now_utc
@@ -34,6 +36,11 @@ class Runner:
         self.settings, self.journal, self.backend = settings, journal, backend
         self.sync = SheetSync(journal, backend, settings.timezone, settings.duplicate_threshold)
         self.connectors = connectors if connectors is not None else {}
+        # One sheet writer at a time across processes (serve's jobs, an orphan still finishing
+        # after a crash, `import`, `sync`): each cycle reads and writes under this lock, so two
+        # writers can never both append the same missing order.
+        self.sheet_lock = (FileLock(journal.path + ".sheet-lock") if journal.path != ":memory:"
+                           else _NullLock())
         self.pipeline = _load_pipeline(self)
 
     @classmethod
@@ -67,13 +74,18 @@ class Runner:
     def flush(self, full: bool = False) -> FlushReport:
         """Journal -> sheet."""
         try:
-            return self.sync.flush(full=full)
+            with self.sheet_lock:
+                return self.sync.flush(full=full)
         except SheetUnavailable as exc:
             self.journal.kv_set("health:sheet_status", str(exc))
             raise
 
     def watch(self) -> WatchReport:
         """One read of the sheet feeds every automation; then one batched write."""
+        with self.sheet_lock:
+            return self._watch()
+
+    def _watch(self) -> WatchReport:
         report = WatchReport()
         try:
             snapshot = self.sync.read_orders(extra=self.pipeline.extra_tabs)
@@ -91,6 +103,9 @@ class Runner:
         report.edits = len(diff.edits)
         extra = self.pipeline.after_edits(diff, stored, snapshot)
         report.flush = self.sync.flush(snapshot=snapshot, extra=extra)
+        for oid in diff.missing_rows:
+            if oid not in report.flush.restored:
+                self.journal.audit(oid, "row restored", "", "row was missing from the sheet", "truecraft")
         return report
 
     # -- platforms ----------------------------------------------------------
@@ -124,6 +139,16 @@ class Runner:
                 "sheet_status": self.journal.kv_get("health:sheet_status", "not written yet"),
                 "last_poll": polls,
                 "events_pending": len(self.journal.pending_events())}
+
+
+class _NullLock:
+    """No cross-process lock for an in-memory journal."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
 
 
 class _NoPipeline:

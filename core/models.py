@@ -97,6 +97,10 @@ def to_decimal(value: Any, what: str = "amount") -> Decimal:
             raise DomainError(f"{what} '{value}' is not a number") from None
     if not result.is_finite():
         raise DomainError(f"{what} '{value}' is not a number")
+    if abs(result) >= Decimal("1e12"):
+        # No craft order is a trillion; a number this size is a data error, and spreadsheets
+        # would turn it into a float that loses digits or cannot be written at all.
+        raise DomainError(f"{what} '{str(value)[:30]}' is far too large to be a real amount")
     return result
 
 

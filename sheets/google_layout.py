@@ -89,6 +89,14 @@ class GoogleLayout:
                                    "cell": {"userEnteredFormat": {"textFormat": {"bold": True}, "backgroundColor": _rgb("D9D9D9")}},
                                    "fields": "userEnteredFormat(textFormat,backgroundColor)"}})
         for col in t.columns:
+            if col.number_format and col.key in pos:
+                # Plain-text columns keep long digit strings (USPS tracking, phones) exactly as typed.
+                fmt = ({"type": "TEXT", "pattern": "@"} if col.number_format == "@"
+                       else {"type": "NUMBER", "pattern": col.number_format})
+                out.append({"repeatCell": {"range": {"sheetId": sid, "startRowIndex": 1,
+                            "startColumnIndex": pos[col.key], "endColumnIndex": pos[col.key] + 1},
+                            "cell": {"userEnteredFormat": {"numberFormat": fmt}},
+                            "fields": "userEnteredFormat.numberFormat"}})
             if col.choices and col.key in pos:
                 # setDataValidation replaces whatever is there, so repeating it adds nothing.
                 out.append({"setDataValidation": {"range": {"sheetId": sid, "startRowIndex": 1,
@@ -127,8 +135,10 @@ class GoogleLayout:
                 out.append({"addProtectedRange": {"protectedRange": {
                     "range": rng, "description": desc, "warningOnly": True}}})
             elif current.get("range", {}).get("startColumnIndex") != pos[col.key]:
-                out.append({"updateProtectedRange": {"protectedRange": {
-                    "protectedRangeId": current["protectedRangeId"], "range": rng}, "fields": "range"}})
+                # The column moved: replace the protection (delete + add keeps one per column).
+                out.append({"deleteProtectedRange": {"protectedRangeId": current["protectedRangeId"]}})
+                out.append({"addProtectedRange": {"protectedRange": {
+                    "range": rng, "description": desc, "warningOnly": True}}})
         if out:
             self.done.append(f"{t.name}: warning on {len(out)} service column(s)")
         return out

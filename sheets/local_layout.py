@@ -62,6 +62,9 @@ def _headers(ws, tab: Tab) -> list[str]:
 def _formats(ws, tab: Tab, pos: dict[str, int], threshold: int) -> list[str]:
     """Dropdowns and row colours, each added once."""
     done = []
+    for col in tab.columns:
+        if col.number_format and col.key in pos:
+            ws.column_dimensions[col_letter(pos[col.key])].number_format = col.number_format
     existing_dv = {(dv.formula1, str(dv.sqref)) for dv in ws.data_validations.dataValidation}
     for col in tab.columns:
         if not col.choices or col.key not in pos:

@@ -1,6 +1,7 @@
 """Build sheet rows from the schema and locate columns and rows by header and key — never by letter."""
 from __future__ import annotations
 
+import math
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,7 +43,8 @@ def cell_value(column: Column, value: Any) -> Any:
     if value is None or value == "":
         return ""
     if column.kind == "money":
-        return float(Decimal(str(value)))
+        number = float(Decimal(str(value)))
+        return number if math.isfinite(number) else str(value)
     if column.kind == "int":
         try:
             return int(value)

@@ -9,13 +9,14 @@ Order ID and has nothing left to change.
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from core.journal import Journal, StoredOrder, now_utc
 from sheet_schema.tabs import AUDIT_LOG, AUDIT_LOG_TAB, ORDERS, ORDERS_TAB, WORKBOOK
-from sheets.base import SheetBackend, SheetChanged, TabData, WriteBatch
+from sheets.base import CellRun, SheetBackend, SheetChanged, SheetUnavailable, TabData, WriteBatch
 from sheets.rows import Layout, cell_value, format_time, order_row, runs_for_row, same_value
 
 log = logging.getLogger("truecraft.sheet")
@@ -69,6 +70,13 @@ class SheetSync:
         orders, audit = data[ORDERS], data[AUDIT_LOG]
         layout = Layout.from_header(ORDERS_TAB, orders.header)
         audit_layout = Layout.from_header(AUDIT_LOG_TAB, audit.header)
+        if orders.exists and not any(h.strip() for h in orders.header) and len(orders.rows) > 1:
+            self._restore_header(orders)
+            data = self.backend.read(names)
+            orders, audit = data[ORDERS], data[AUDIT_LOG]
+            layout = Layout.from_header(ORDERS_TAB, orders.header)
+        elif not layout.missing and orders.header:
+            self._remember_header(orders.header)
         broken = [t for t in data.values() if not t.exists] or layout.missing or audit_layout.missing
         if broken:
             what = self.backend.init_layout(WORKBOOK, self.threshold)
@@ -78,6 +86,32 @@ class SheetSync:
             data = self.backend.read(names)
             layout = Layout.from_header(ORDERS_TAB, data[ORDERS].header)
         return Snapshot(layout, data)
+
+    def _remember_header(self, header: list[str]) -> None:
+        """Keep the last good Orders header, so a cleared header row can be put back where it was."""
+        text = json.dumps(header)
+        if self.journal.kv_get("layout:Orders") != text:
+            self.journal.kv_set("layout:Orders", text)
+
+    def _restore_header(self, orders: TabData) -> None:
+        """Someone cleared the header row above existing data: put back the header the data belongs to."""
+        saved = self.journal.kv_get("layout:Orders")
+        if not saved:
+            raise SheetUnavailable(
+                "The Orders header row is empty but the tab has data. Undo the change (Ctrl+Z) or type the "
+                "headers back; TrueCraft won't write to the tab until then, so nothing lands in the wrong column.")
+        header = json.loads(saved)
+        # The data may have moved since (a column inserted just before the header was cleared):
+        # line the header up with where the Order IDs actually are.
+        id_col = _column_of_order_ids(orders.rows[1:])
+        saved_col = next((i for i, h in enumerate(header) if h.strip().casefold() == "order id"), 0)
+        offset = (id_col - saved_col) if id_col is not None else 0
+        if offset < 0:
+            raise SheetUnavailable("The Orders header row is empty and the columns moved; type the headers back "
+                                   "(or undo) and TrueCraft will carry on.")
+        self.backend.write(WriteBatch(updates=[CellRun(ORDERS, 0, offset, header)]))
+        self.journal.audit(None, "header row restored", "", "Orders header row was empty", "truecraft",
+                           detail=", ".join(header)[:4000])
 
     def flush(self, full: bool = False, snapshot: "Snapshot | None" = None,
               extra: WriteBatch | None = None) -> FlushReport:
@@ -174,3 +208,13 @@ class SheetSync:
         if rows:
             batch.appends[AUDIT_LOG] = rows
         return [e["id"] for e in entries]
+
+
+def _column_of_order_ids(rows: list[list[str]]) -> int | None:
+    """The column where most cells look like TC-<n>."""
+    counts: dict[int, int] = {}
+    for row in rows[:200]:
+        for i, value in enumerate(row):
+            if value.startswith("TC-") and value[3:].isdigit():
+                counts[i] = counts.get(i, 0) + 1
+    return max(counts, key=counts.get) if counts else None

@@ -46,7 +46,8 @@ def test_fulfilment_push_lands_exactly_once_through_platform_faults(make_rig, sh
     assert settle(rig.sheet, rig.serve, {1}, 30)
     # and Shopify will fail the push this way
     spec = dict(FAULTS[fault])
-    shopify.fail_next(spec.pop("n"), spec.pop("status"), when=_is_push, **spec)
+    status = spec.pop("status")
+    shopify.fail_next(spec.pop("n"), status, when=_is_push, **spec)
     # when an assistant sets Carrier, Tracking # and Status FULFILLED on the row
     rows = rig.sheet.rows()
     r = next(i for i, row in enumerate(rows) if platform_order_id(1) in row) + 1
@@ -58,5 +59,5 @@ def test_fulfilment_push_lands_exactly_once_through_platform_faults(make_rig, sh
     wait_for(lambda: False, 4)  # a few more watch/push cycles
     pushes = shopify.fulfilments(str(order["id"]))
     assert len(pushes) == 1 and pushes[0]["tracking_number"] == TRACKING
-    assert len([q for q in shopify.requests if _is_push(q)]) >= 2  # the fault really was hit and retried
+    assert any(q.answered == status for q in shopify.requests if _is_push(q))  # the fault really was hit
     assert rig.sheet.order_counts() == {platform_order_id(1): 1}

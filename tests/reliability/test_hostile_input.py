@@ -138,8 +138,7 @@ POISON_REASON = ("BUG: a 500-digit total is a finite Decimal, so it is stored, b
 
 @pytest.mark.parametrize("what,over", [
     ("huge id", {"id": 10 ** 400}),
-    pytest.param("huge total", {"total_price": "9" * 500},
-                 marks=pytest.mark.xfail(strict=True, reason=POISON_REASON)),
+    ("huge total", {"total_price": "9" * 500}),
     ("exponent total", {"total_price": 1e308}),
     ("infinite total", {"total_price": "Infinity"}),
     ("negative quantity", {"line_items": [{"id": 1, "title": "Mug", "quantity": -10 ** 30, "price": "1.00"}]}),

@@ -63,10 +63,17 @@ TAMPERING = {
     "move column": lambda s: tamper.move_column(s, "Total", 1),
     "rename tab": lambda s: tamper.rename_tab(s, "Orders (old)"),
     "clear header row": tamper.clear_header,
+    "insert column, then clear header row": lambda s: (tamper.insert_column(s, 0, "Priority"),
+                                                       tamper.clear_header(s)),
 }
+HEADER_BUG = ("BUG: with a person's column inserted, a cleared header is rewritten from the schema at A1, one "
+              "column off the data; the old rows then sit under the wrong headers and every order is appended "
+              "again (each order on two rows). Fix in sheets/sync.py read_orders: restore the last header seen "
+              "(keep it in the journal kv), or refuse to guess while data rows exist")
+CASES = list(TAMPERING)  # the cleared-header case used to be a known bug (HEADER_BUG); fixed
 
 
-@pytest.mark.parametrize("what", list(TAMPERING))
+@pytest.mark.parametrize("what", CASES)
 def test_tampering_is_noticed_repaired_and_never_misdirects_a_write(running, what):
     rig, sheet = running, running.sheet
     # given a person tampers with the Orders tab
@@ -88,9 +95,11 @@ def test_tampering_is_noticed_repaired_and_never_misdirects_a_write(running, wha
         assert wait_for(lambda: rig.serve.health().get("backlog") == 0, 10)
     assert sheet.rows()[0].count("Order ID") == 1
     # and what serve did about it is in the Audit Log (the first repair line is the initial set-up)
-    if what in ("rename tab", "clear header row"):
+    if what == "rename tab":
         assert wait_for(lambda: _audit_kinds(sheet).count("sheet layout set up or repaired") >= 2, 15), (
             _audit_kinds(sheet)[-12:])
+    if "clear header row" in what:  # the header the data belongs to is put back, not the schema's guess
+        assert wait_for(lambda: "header row restored" in _audit_kinds(sheet), 15), _audit_kinds(sheet)[-12:]
     for order_id in deleted:  # each deleted row is named, as "missing" (watch) or "restored" (flush)
         assert wait_for(lambda: {"row missing from sheet", "row restored"} & set(_audit_of(sheet, order_id)), 15), (
             order_id, _audit_of(sheet, order_id))
