@@ -24,6 +24,7 @@ class WatchReport:
 
     edits: int = 0
     restored: int = 0
+    pushed: list = field(default_factory=list)
     flush: FlushReport | None = None
     messages: list[str] = field(default_factory=list)
 
@@ -80,12 +81,16 @@ class Runner:
             self.journal.kv_set("health:sheet_status", str(exc))
             raise
 
-    def watch(self) -> WatchReport:
-        """One read of the sheet feeds every automation; then one batched write."""
-        with self.sheet_lock:
-            return self._watch()
+    def watch(self, push: bool = False) -> WatchReport:
+        """One read of the sheet feeds every automation; then one batched write.
 
-    def _watch(self) -> WatchReport:
+        push=True also sends due fulfilments before that write, so a FULFILLED edit reaches the
+        platform and its Sync result reaches the sheet in the same cycle (half the Sheets requests).
+        """
+        with self.sheet_lock:
+            return self._watch(push)
+
+    def _watch(self, push: bool = False) -> WatchReport:
         report = WatchReport()
         try:
             snapshot = self.sync.read_orders(extra=self.pipeline.extra_tabs)
@@ -102,6 +107,11 @@ class Runner:
             report.restored = len(diff.missing_rows)
         report.edits = len(diff.edits)
         extra = self.pipeline.after_edits(diff, stored, snapshot)
+        if push:
+            try:
+                report.pushed = self.pipeline.push_pending()
+            except Exception:  # a push problem must not stop this cycle's sheet write
+                log.exception("fulfilment pushes failed this cycle; they are retried next cycle")
         report.flush = self.sync.flush(snapshot=snapshot, extra=extra)
         for oid in diff.missing_rows:
             if oid not in report.flush.restored:

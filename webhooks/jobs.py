@@ -33,10 +33,13 @@ class Jobs:
         self.scheduler = schedule.Scheduler()
         self.scheduler.every(platform_poll).seconds.do(self._job, "platform poll", runner.poll_platforms)
         self.scheduler.every(poll).seconds.do(self._job, "webhook events", self.process_events)
-        self.scheduler.every(poll).seconds.do(self._job, "sheet watch", runner.watch)
-        self.scheduler.every(poll).seconds.do(self._job, "sheet write", runner.flush)
         pushes = _first_method(runner, "push_pending", "push_fulfilments", "run_pushes")
-        if pushes is not None:
+        self._watch_pushes = _accepts_push(runner.watch)
+        # One sheet cycle per tick: read, decide, push what is due, write (pushes ride inside the
+        # watch when the runner supports it, so their Sync text costs no extra Sheets requests).
+        self.scheduler.every(poll).seconds.do(self._job, "sheet watch", self._watch)
+        self.scheduler.every(poll).seconds.do(self._job, "sheet write", runner.flush)
+        if pushes is not None and not self._watch_pushes:
             self.scheduler.every(poll).seconds.do(self._job, "platform pushes", pushes)
         self._pushes = pushes
         self._wake = threading.Event()
@@ -83,14 +86,17 @@ class Jobs:
             if getattr(report, "more", False):
                 self.wake("backlog")  # a full batch was read: go again right after this flush
         if "sheet" in sources:
-            self._job("sheet watch", self.runner.watch)
-            if self._pushes is not None:
-                # A pushed FULFILLED edit was just decided: send it now, not at the next scheduled
-                # tick, and before the flush so the row's Sync shows the result in the same write.
+            # A pushed FULFILLED edit is decided and sent now, not at the next scheduled tick.
+            self._job("sheet watch", self._watch)
+            if self._pushes is not None and not self._watch_pushes:
                 self._job("platform pushes", self._pushes)
-        if sources:
+        if sources - {"sheet"} or (sources and not self._watch_pushes):
             self._job("sheet write", self.runner.flush)
         self.scheduler.run_pending()
+
+    def _watch(self) -> Any:
+        """The sheet cycle, with pushes inside it when the runner can."""
+        return self.runner.watch(push=True) if self._watch_pushes else self.runner.watch()
 
     def _loop(self) -> None:
         self.scheduler.run_all()  # first pass at start-up: catch up on anything missed while down
@@ -114,6 +120,16 @@ class Jobs:
             log.error("%s failed this time (%s: %s); it runs again at the next tick",
                       name, type(exc).__name__, str(exc)[:200])
             return None
+
+
+def _accepts_push(method: Callable[..., Any]) -> bool:
+    """Does runner.watch take push=? (older or fake runners don't)."""
+    import inspect
+
+    try:
+        return "push" in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _first_method(obj: Any, *names: str) -> Callable[[], Any] | None:
