@@ -9,7 +9,8 @@ from core.config import Settings
 from core.journal import Journal
 from sheet_schema.tabs import WORKBOOK
 
-DEMO_FILES = ("truecraft-demo.db", "truecraft-demo.db-wal", "truecraft-demo.db-shm", "truecraft-demo.xlsx")
+DEMO_FILES = ("truecraft-demo.db", "truecraft-demo.db-wal", "truecraft-demo.db-shm", "truecraft-demo.xlsx",
+              "truecraft-demo.db-inbox", "truecraft-demo.db-inbox-wal", "truecraft-demo.db-inbox-shm")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

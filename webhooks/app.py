@@ -1,8 +1,9 @@
 """The Flask app: thin webhook endpoints (verify, journal, acknowledge) and /healthz.
 
 Nothing slow happens before the acknowledgement: the raw body is verified,
-stored durably in the journal, and the platform gets its 2xx. Mapping and
-fetching happen later in webhooks.processor, driven by the serve loop.
+stored durably (in the journal, or under `serve` in the web process's own
+inbox, webhooks.inbox), and the platform gets its 2xx. Mapping and fetching
+happen later in webhooks.processor, driven by the serve loop.
 """
 from __future__ import annotations
 
@@ -37,13 +38,18 @@ def _reply(status: int, **fields: Any) -> Response:
     return resp
 
 
-def create_app(journal: Journal, settings: Any, on_event: OnEvent | None = None) -> Flask:
-    """Build the webhook app around a journal; on_event(source, payload) is told of each new event."""
+def create_app(journal: Journal, settings: Any, on_event: OnEvent | None = None,
+               inbox: Any = None) -> Flask:
+    """Build the webhook app around a journal; on_event(source, payload) is told of each new event.
+
+    inbox: a webhooks.inbox.Inbox — events go there instead of the journal (the jobs process
+    copies them over), so acknowledging never waits for the journal's write lock.
+    """
     app = Flask("truecraft.webhooks")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     env = _env(settings)
     # Concurrent deliveries share one durable commit; each still waits for its own.
-    writer = GroupCommitter(journal)
+    writer = GroupCommitter(inbox if inbox is not None else journal)
     app.extensions["truecraft.intake"] = writer
 
     def intake(source: str) -> Response:
@@ -63,7 +69,7 @@ def create_app(journal: Journal, settings: Any, on_event: OnEvent | None = None)
             log.error("could not store a %s webhook (%s); asked the sender to retry", source,
                       type(exc).__name__)
             return _reply(503, ok=False, error="temporarily unable to store the event, retry later")
-        if new and on_event is not None:
+        if new and on_event is not None:  # sent after the commit: the woken pass finds the event
             try:
                 on_event(got.source, got.payload)
             except Exception as exc:  # the event is stored; the next cycle will handle it
@@ -77,7 +83,7 @@ def create_app(journal: Journal, settings: Any, on_event: OnEvent | None = None)
     @app.get("/healthz")
     def healthz() -> Response:
         try:
-            return _reply(200, **health(journal))
+            return _reply(200, **health(journal, inbox))
         except sqlite3.Error:
             return _reply(503, ok=False, error="the journal cannot be read")
 
@@ -99,15 +105,17 @@ def create_app(journal: Journal, settings: Any, on_event: OnEvent | None = None)
     return app
 
 
-def health(journal: Journal) -> dict:
+def health(journal: Journal, inbox: Any = None) -> dict:
     """Backlog, last sheet write, last poll per platform, pending events — never a secret."""
     count = lambda sql: journal.execute(sql).fetchone()[0]  # noqa: E731
     polls = {p.value: journal.kv_get(f"health:last_poll:{p.value}")
              for p in Platform if p is not Platform.MANUAL}
+    pending = (inbox.pending(journal) if inbox is not None  # + inbox rows not copied yet
+               else count("SELECT COUNT(*) FROM events WHERE state='new'"))
     return {
         "ok": True,
         "backlog": journal.backlog(),
-        "events_pending": count("SELECT COUNT(*) FROM events WHERE state='new'"),
+        "events_pending": pending,
         "events_failed": count("SELECT COUNT(*) FROM events WHERE state='failed'"),
         "last_sheet_write": journal.kv_get("health:last_sheet_write"),
         "sheet_status": journal.kv_get("health:sheet_status"),

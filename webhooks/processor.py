@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -21,6 +22,7 @@ from connectors.base import (Connector, ConnectorAuthError, ConnectorRejected,
                              ConnectorTemporaryError, MappingError)
 from core.journal import Journal
 from core.models import DomainError, Order
+from webhooks import inbox
 
 log = logging.getLogger("truecraft.webhooks")
 
@@ -88,14 +90,25 @@ def process_pending_events(journal: Journal, connectors: Mapping[str, Connector]
     then on_stored(orders, results) runs once for them (the runner's automations).
     If that transaction fails, the chunk is stored one order at a time, so one bad
     event never holds back the others. report.more says a full `limit` was read.
+    First, events acknowledged into `serve`'s inbox are copied into the journal.
     """
     mappers = default_mappers() if mappers is None else mappers
     report = ProcessReport()
+    _copy_inbox(journal, report)
     events = journal.pending_events(limit=limit)
     for start in range(0, len(events), max(1, chunk)):
         _process_chunk(journal, connectors, mappers, events[start:start + max(1, chunk)], report, on_stored)
     report.more = len(events) >= limit
     return report
+
+
+def _copy_inbox(journal: Journal, report: ProcessReport) -> None:
+    """Events `serve`'s web process acknowledged into its inbox join the journal first."""
+    try:
+        inbox.drain(journal)
+    except (sqlite3.Error, OSError, ValueError) as exc:  # they stay in the inbox for the next pass
+        log.error("could not copy new webhook events from the inbox (%s); will try again", type(exc).__name__)
+        report.problems.append("new webhook events could not be read from the inbox; will try again")
 
 
 def _process_chunk(journal: Journal, connectors: Mapping[str, Connector],

@@ -1,13 +1,16 @@
 """`serve`: the webhook endpoints on waitress plus the scheduled jobs, with a graceful stop.
 
-This process only verifies, journals (group commit, durable) and acknowledges. The
+This process only verifies, stores (group commit, durable) and acknowledges. It writes
+only its own inbox file (webhooks.inbox), never the journal, so an acknowledgement never
+waits for the jobs' write lock; the jobs process copies the inbox into the journal. The
 scheduled jobs (platform polls, event processing, sheet watch, journal->sheet flush,
 pending pushes) run in a child process (webhooks.worker), so they never compete with
 request threads for this process's GIL; each new webhook sends the child one byte so
 its row reaches the sheet in seconds, and a child that dies is restarted.
 SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then tell the child to
-finish its pass and write the sheet, wait for it, close the journal, exit 0. Every 2xx
-was journalled before it was sent, so nothing acknowledged is lost even if the stop is abrupt.
+finish its pass (copying the whole inbox) and write the sheet, wait for it, close the journal,
+exit 0. Every 2xx was stored before it was sent, so nothing acknowledged is lost even if the
+stop is abrupt: the next start copies what the inbox still holds.
 `serve(runner, ...)` called directly (tests, library use) runs the jobs on a thread instead.
 """
 from __future__ import annotations
@@ -26,6 +29,7 @@ from waitress import wasyncore
 
 from core.journal import Journal
 from webhooks.app import create_app
+from webhooks.inbox import Inbox, inbox_path
 from webhooks.jobs import Jobs
 from webhooks.worker import JobsProcess, JobsStartError
 
@@ -46,13 +50,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
-    """Open the journal, start the jobs process, and serve until SIGTERM/SIGINT; returns the exit code."""
+    """Open the journal and inbox, start the jobs process, serve until SIGTERM/SIGINT; returns the exit code."""
     _install_log_scrubber(settings)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     try:
         intake = _JournalOnly(Journal(settings.db))
+        path = inbox_path(settings.db)  # None for an in-memory journal: store in the journal
+        intake.inbox = Inbox(path) if path else None
     except Exception as exc:  # plain words, not a traceback, for the seller
         print(f"TrueCraft could not start: {exc}", file=sys.stderr)
         return 1
@@ -61,7 +67,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         if worker is not None:
             worker.start()
         serve(intake, args.host, args.port, stop_event=stop, settings=settings,
-              threads=args.threads, worker=worker, jobs=False)
+              threads=args.threads, worker=worker, jobs=False, inbox=intake.inbox)
     except JobsStartError as exc:
         print(f"TrueCraft could not start: {exc}", file=sys.stderr)
         _close(intake)
@@ -77,13 +83,17 @@ def run(args: argparse.Namespace, settings: Any) -> int:
 
 
 class _JournalOnly:
-    """What the web process needs: the journal (the runner lives in the jobs process)."""
+    """What the web process needs: its inbox, and the journal to read for /healthz (the runner
+    lives in the jobs process)."""
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
+        self.inbox: Inbox | None = None
 
     def close(self) -> None:
-        """Close the journal."""
+        """Close the inbox and the journal."""
+        if self.inbox is not None:
+            self.inbox.close()
         self.journal.close()
 
 
@@ -102,17 +112,18 @@ def build_runner(settings: Any) -> Any:
 
 def serve(runner: Any, host: str, port: int, stop_event: threading.Event | None = None,
           settings: Any = None, jobs: bool = True, threads: int = 8,
-          ready: threading.Event | None = None, worker: Any = None) -> None:
+          ready: threading.Event | None = None, worker: Any = None, inbox: Any = None) -> None:
     """Serve webhooks until stop_event is set, then shut down gracefully.
 
     worker: a started JobsProcess (stopped here, after the requests in flight); without one,
     jobs=True runs the runner's jobs on a thread of this process and the final flush here.
+    inbox: where accepted events go (webhooks.inbox.Inbox); None stores them in the journal.
     """
     stop = stop_event or threading.Event()
     settings = settings if settings is not None else getattr(runner, "settings", None)
     child = worker
     worker = child or (Jobs(runner, settings) if jobs else None)
-    app = create_app(runner.journal, settings, on_event=worker.wake if worker else None)
+    app = create_app(runner.journal, settings, on_event=worker.wake if worker else None, inbox=inbox)
     inflight = _InFlight(app)
     server = waitress.create_server(inflight, host=host, port=port, threads=threads,
                                     clear_untrusted_proxy_headers=True, ident="truecraft")

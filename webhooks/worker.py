@@ -2,8 +2,9 @@
 
 `serve` starts `python -m webhooks.worker` as a child. The child builds the runner
 (sheet, connectors, automations) and runs webhooks.jobs.Jobs; the web process
-keeps only the journal: verify, store, acknowledge. The two share nothing but the
-SQLite journal (WAL: readers and writers in both processes) and one pipe: the
+keeps only its inbox (webhooks.inbox): verify, store, acknowledge. The two share
+the inbox (written by the parent, copied into the journal here at each event pass),
+the journal (read by the parent for /healthz, written here) and one pipe: the
 parent writes one byte per new event to the child's stdin ("e" platform event,
 "s" sheet edit) and the child wakes its loop. End of that pipe (the parent
 stopping, or dying) means "finish the current pass, write the sheet, exit".
@@ -29,6 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 NICE = 10  # the acknowledging process wins the CPU when both are busy
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
+FINAL_SECONDS = 15.0  # the last passes after a stop: well inside the parent's STOP_TIMEOUT + 15
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0
 HEALTHY_AFTER = 60.0  # a child that lived this long resets the back-off
 PUMP_PAUSE = 0.02
@@ -174,7 +176,7 @@ def child_main(argv: list[str] | None = None) -> int:
     from core.config import Settings
     from core.logs import setup_logging
     from webhooks.jobs import Jobs
-    from webhooks.serve import _close, _final_flush, build_runner
+    from webhooks.serve import _close, build_runner
 
     settings = Settings.from_env()
     setup_logging(settings.secrets(), args.log_level <= logging.DEBUG)
@@ -191,12 +193,29 @@ def child_main(argv: list[str] | None = None) -> int:
     _pump(jobs, stop)
     log.info("background jobs: finishing the current pass and writing the sheet")
     jobs.stop(STOP_TIMEOUT)
-    if jobs.has_pending():
-        jobs.run_once()  # events stored after the last pass reach the sheet now, not at next start
-    else:
-        _final_flush(runner)
+    _final_pass(jobs, runner)
     _close(runner)
     return 0
+
+
+def _final_pass(jobs: Any, runner: Any, budget: float = FINAL_SECONDS) -> None:
+    """Copy everything acknowledged into the inbox and process it (bounded), then write the sheet."""
+    from webhooks import inbox
+    from webhooks.serve import _final_flush
+
+    try:
+        if inbox.uncopied(runner.journal):
+            jobs.wake("webhook")  # its wake-up byte may have been dropped (pipe full) or never sent
+    except Exception as exc:  # the next start copies it; never hang the stop on this
+        log.warning("could not check the inbox before stopping (%s)", type(exc).__name__)
+    if not jobs.has_pending():
+        _final_flush(runner)
+        return
+    # Events stored after the last pass reach the journal and the sheet now, not at next start;
+    # a full batch asks for another pass (report.more), so loop, within the budget.
+    deadline = time.monotonic() + budget
+    while jobs.has_pending() and time.monotonic() < deadline:
+        jobs.run_once()
 
 
 def _pump(jobs: Any, stop: threading.Event) -> None:
