@@ -103,7 +103,8 @@ class SheetRows:
                     return []
                 self.col = header.index("Platform Order #")
             found = []
-            while self.scanned < sheet.rows and sheet.lookup(self.scanned, self.col):
+            # A formatted but empty cell (the column is text-formatted) is not a row yet.
+            while self.scanned < sheet.rows and _text(sheet.lookup(self.scanned, self.col)):
                 found.append(_text(sheet.lookup(self.scanned, self.col)))
                 self.scanned += 1
             return found
