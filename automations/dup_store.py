@@ -63,10 +63,6 @@ class DuplicateStore:
                            tuple(json.loads(r["reasons"])), r["alert"], r["detected"], r["decision"],
                            r["result"]) for r in rows]
 
-    def get(self, pair_id: str) -> StoredPair | None:
-        """One pair."""
-        return next((p for p in self.pairs() if p.pair_id == pair_id), None)
-
     def decide(self, pair_id: str, decision: str, result: str) -> None:
         """Record the seller's decision and what we did about it."""
         self.j.execute("UPDATE dup_pairs SET decision=?, result=? WHERE pair_id=?", (decision, result, pair_id))

@@ -69,11 +69,12 @@ class DuplicatesFlow:
         if DUPLICATES_TAB.name in tabs:
             self._apply_decisions(read_keyed(DUPLICATES_TAB, tabs[DUPLICATES_TAB.name]))
         batches = []
+        by_id = self.j.orders_by_id()  # cached: only orders changed since the last cycle are parsed
         if DUPLICATES_TAB.name in tabs:
-            batches.append(plan_keyed(DUPLICATES_TAB, tabs[DUPLICATES_TAB.name], self._pair_rows()))
+            batches.append(plan_keyed(DUPLICATES_TAB, tabs[DUPLICATES_TAB.name], self._pair_rows(by_id)))
         stamp = self.j.execute("SELECT COUNT(*), COALESCE(SUM(rev),0) FROM orders").fetchone()
         if tuple(stamp) != self._stamp:
-            stored = list(self.j.all_orders())
+            stored = list(by_id.values())
             if CUSTOMERS_TAB.name in tabs:
                 batches.append(plan_keyed(CUSTOMERS_TAB, tabs[CUSTOMERS_TAB.name], self._customer_rows(stored)))
             if SKU_MAP_TAB.name in tabs:
@@ -123,10 +124,10 @@ class DuplicatesFlow:
             return "Cancel it on the platform yourself"
         return self.cancel(stored)
 
-    def _pair_rows(self) -> dict[str, dict[str, Any]]:
+    def _pair_rows(self, by_id: dict[str, StoredOrder]) -> dict[str, dict[str, Any]]:
         out = {}
         for p in self.store.pairs():
-            a, b = self.j.get(p.order_a), self.j.get(p.order_b)
+            a, b = by_id.get(p.order_a), by_id.get(p.order_b)
             out[p.pair_id] = {
                 "detected": p.detected[:16].replace("T", " "), "score": p.score, "alert": p.alert,
                 "order_a": p.order_a, "summary_a": summary(a, self.tz) if a else "",
@@ -136,6 +137,7 @@ class DuplicatesFlow:
 
     def _customer_rows(self, stored: list[StoredOrder]) -> dict[str, dict[str, Any]]:
         by_key = {s.order.key: s for s in stored}
+        by_oid = {s.order_id: s for s in stored}
         out = {}
         for c in cluster_customers([s.order for s in stored]):
             ids = [by_key[o.key].order_id for o in c.orders if o.key in by_key]
@@ -147,7 +149,8 @@ class DuplicatesFlow:
                 "repeat": "Yes" if c.is_repeat else "", "order_ids": ", ".join(ids)}
             history = f"Repeat customer — {c.order_count} orders" if c.is_repeat else ""
             for oid in ids:
-                self.j.set_fields(oid, audit=False, customer_history=history)
+                if by_oid[oid].fields.get("customer_history", "") != history:  # skip a write per unchanged order
+                    self.j.set_fields(oid, audit=False, customer_history=history)
         return out
 
     def _sku_rows(self, stored: list[StoredOrder]) -> dict[str, dict[str, Any]]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -114,7 +113,3 @@ def run_sync(args, settings: Settings) -> int:
 
     return sync(settings, once=args.once, every=args.every)
 
-
-def env_flag(name: str) -> bool:
-    """True for 1/yes/true."""
-    return os.environ.get(name, "").strip().lower() in ("1", "yes", "true")

@@ -284,10 +284,6 @@ class Journal(RecordsMixin):
         """Orders the sheet is believed to show."""
         return {format_order_id(r[0]) for r in self.execute("SELECT seq FROM orders WHERE sheet_rev>0")}
 
-    def mark_all_unwritten(self) -> None:
-        """Force every order to be re-checked against the sheet (after tampering)."""
-        self.execute("UPDATE orders SET sheet_rev=0")
-
 
 class _Tx:
     """Re-entrant BEGIN IMMEDIATE ... COMMIT under the journal lock."""

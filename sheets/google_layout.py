@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from sheet_schema.dashboard import dashboard_cells, rule_formula
-from sheet_schema.schema import Tab, WorkbookSchema, normalise_header, quote_tab
+from sheet_schema.schema import Tab, WorkbookSchema, col_letter, quote_tab
 from sheet_schema.tabs import DASHBOARD, DUPLICATES, ORDERS
 from sheets.rows import Layout
 
@@ -72,7 +72,6 @@ class GoogleLayout:
             if need > have:
                 grow.append({"appendDimension": {"sheetId": props[t.name]["properties"]["sheetId"],
                                                  "dimension": "COLUMNS", "length": need - have}})
-            from sheet_schema.schema import col_letter
             writes.append({"range": f"{quote_tab(t.name)}!{col_letter(start)}1", "values": [new]})
             row.extend(new)
             self.done.append(f"{t.name}: added column(s) " + ", ".join(new))
@@ -160,7 +159,3 @@ class GoogleLayout:
             self.b.spreadsheet.values_batch_update({"valueInputOption": "USER_ENTERED", "data": data})
             self.done.append("Dashboard: formulas written")
 
-
-def header_matches(a: str, b: str) -> bool:
-    """Header equality as init sees it."""
-    return normalise_header(a) == normalise_header(b)

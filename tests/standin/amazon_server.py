@@ -22,7 +22,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from tests.standin.server_base import StandinServer
-from tests.standin.spec_validation import spec_path
+from tests.standin.spec_validation import require_spec, spec_path
 
 SPECS = (spec_path("amazon", "orders_2026-01-01.json"), spec_path("amazon", "ordersV0.json"))
 CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN = "amzn1.application-oa2-client.test", "secret", "Atzr|refresh"
@@ -134,7 +134,7 @@ class AmazonStandin(StandinServer):
         self.valid_tokens: set[str] = set()
         self.violations: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
-        self.validators = [validator(str(p)) for p in SPECS]
+        self.validators = [validator(str(require_spec(p))) for p in SPECS]
         self._routes()
 
     def reset(self) -> None:

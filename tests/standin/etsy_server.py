@@ -14,7 +14,7 @@ import time
 from flask import jsonify, request
 
 from tests.standin.server_base import StandinServer
-from tests.standin.spec_validation import cached_validator, spec_path
+from tests.standin.spec_validation import cached_validator, require_spec, spec_path
 
 SPEC = spec_path("etsy", "etsy-openapi-v3.json")
 SORT_KEYS = {"created": "created_timestamp", "updated": "updated_timestamp", "receipt_id": "receipt_id"}
@@ -34,7 +34,7 @@ class EtsyStandin(StandinServer):
         self.remaining_today: int = 10000
         self.refreshes = 0
         self._ids = itertools.count(990001)
-        self.validator = cached_validator(str(SPEC)) if validate and SPEC.exists() else None
+        self.validator = cached_validator(str(require_spec(SPEC))) if validate else None
         base = "/v3/application/shops/<int:shop_id>"
         self.app.add_url_rule(f"{base}/receipts", "receipts", self._list, methods=["GET"])
         self.app.add_url_rule(f"{base}/receipts/<int:rid>", "receipt", self._one, methods=["GET"])

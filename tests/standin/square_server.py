@@ -14,7 +14,7 @@ from typing import Any
 from flask import Response, request
 
 from tests.standin.server_base import StandinServer
-from tests.standin.spec_validation import cached_validator, spec_path
+from tests.standin.spec_validation import cached_validator, require_spec, spec_path
 
 SPEC = spec_path("square", "orders-subset.json")
 TOKEN = "EAAAtest-square-token"
@@ -48,7 +48,7 @@ class SquareStandin(StandinServer):
         self._idem: dict[str, dict] = {}
         self.refuse_updates: set[str] = set()  # order ids Square won't let the API change
         self.webhooks: dict[str, dict] = {}  # webhook subscriptions by id (signature_key kept here)
-        self.validator = cached_validator(str(SPEC)) if validate else None
+        self.validator = cached_validator(str(require_spec(SPEC))) if validate else None
         self._routes()
 
     # -- test controls ---------------------------------------------------------------
