@@ -169,6 +169,22 @@ def test_refusals_store_nothing(client, journal, woken, kind, status):
     assert events(journal) == [] and woken == []
 
 
+@pytest.mark.parametrize("raw", [
+    '{"id": 123456789012345678901234567890, "note": "huge id"}',  # orjson would turn it into a float
+    '{"note": "lone surrogate \\ud800"}',  # orjson refuses; the standard library accepts
+    '{"note": "caf\u00e9 \u2603", "total": 1.10}',
+])
+def test_odd_but_valid_json_is_stored_byte_for_byte(client, journal, raw):
+    # given a valid JSON body the fast parser might refuse or round
+    body = raw.encode()
+    # when it is delivered, signed
+    resp = client.post("/webhooks/shopify", data=body, headers=shopify_headers(body, "odd"))
+    # then it is accepted and the journal keeps exactly the bytes that were signed
+    assert resp.status_code == 200
+    [event] = events(journal)
+    assert event["body"].encode() == body
+
+
 @pytest.mark.parametrize("method, path, status", [
     ("GET", "/webhooks/shopify", 405), ("POST", "/webhooks/nowhere", 404), ("POST", "/healthz", 405),
     ("POST", "/_bench/ceiling", 404),
