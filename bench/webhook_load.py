@@ -16,7 +16,6 @@ import os
 import signal
 import socket
 import subprocess
-import statistics
 import sys
 import tempfile
 import threading
@@ -28,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
+from bench.load_clients import Clients  # noqa: E402
 from sheet_schema.tabs import ORDERS  # noqa: E402
 from tests.standin.sheets_server import SheetsStandin  # noqa: E402
 from webhooks.signatures import shopify_signature  # noqa: E402
@@ -42,46 +42,40 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, int(round(p / 100 * len(ordered))) - 1))] * 1000
 
 
-def blast(url: str, requests_: list[tuple[bytes, dict]], concurrency: int) -> tuple[float, list[float], list[float]]:
-    """Send all requests from `concurrency` threads; (elapsed s, latencies, ack wall-times)."""
-    latencies, acked_at, lock, cursor = [], [0.0] * len(requests_), threading.Lock(), [0]
-
-    def worker() -> None:
-        with requests.Session() as http:
-            while True:
-                with lock:
-                    i = cursor[0]
-                    cursor[0] += 1
-                if i >= len(requests_):
-                    return
-                body, headers = requests_[i]
-                start = time.perf_counter()
-                resp = http.post(url, data=body, headers=headers, timeout=30)
-                took = time.perf_counter() - start
-                if resp.status_code == 200:
-                    with lock:
-                        latencies.append(took)
-                        acked_at[i] = time.monotonic()
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    began = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - began, latencies, acked_at
+FIRST = ["Ava", "Ben", "Chloe", "Dev", "Elif", "Finn", "Grace", "Hiro", "Isla", "Jonas", "Kemi", "Luca"]
+LAST = ["Okafor", "Lindqvist", "Moreau", "Tanaka", "Silva", "Novak", "Brennan", "Haddad", "Kowalski"]
 
 
-def signed(n: int, first_id: int) -> list[tuple[bytes, dict]]:
-    """n distinct orders/create deliveries."""
+def buyer(order: dict, i: int) -> dict:
+    """The order as placed by buyer number i (a flash sale: many buyers, one product)."""
+    first, last = FIRST[i % len(FIRST)], f"{LAST[i % len(LAST)]}-{i}"
+    email = f"{first.lower()}.{i}@mail.example.com"
+    phone = f"+1502{4_000_000 + i:07d}"
+    where = {"first_name": first, "last_name": last, "name": f"{first} {last}", "phone": phone,
+             "address1": f"{100 + i} Chestnut Street", "zip": f"{40_000 + i % 900:05d}"}
+    customer = {**order["customer"], "id": 900_000_000 + i, "email": email, "first_name": first,
+                "last_name": last, "phone": phone}
+    return {**order, "email": email, "contact_email": email, "phone": phone, "customer": customer,
+            "shipping_address": {**order["shipping_address"], **where},
+            "billing_address": {**(order.get("billing_address") or {}), **where}}
+
+
+def signed(n: int, first_id: int, same_buyer: bool = False) -> list[tuple[bytes, dict]]:
+    """n distinct orders/create deliveries, each from its own buyer unless same_buyer."""
     out = []
     for i in range(n):
-        order = {**ORDER, "id": first_id + i, "name": f"#B{first_id + i}", "updated_at": "2026-11-27T10:00:00Z"}
+        base = ORDER if same_buyer else buyer(ORDER, first_id + i)
+        order = {**base, "id": first_id + i, "name": f"#B{first_id + i}", "updated_at": "2026-11-27T10:00:00Z"}
         body = json.dumps(order).encode()
         out.append((body, {"X-Shopify-Hmac-Sha256": shopify_signature(SECRET, body),
                            "X-Shopify-Topic": "orders/create", "X-Shopify-Event-Id": f"bench-{first_id + i}",
                            "Content-Type": "application/json"}))
     return out
+
+
+def signed_same_buyer(n: int, first_id: int) -> list[tuple[bytes, dict]]:
+    """signed() with one buyer placing every order (the worst case for the sheet side)."""
+    return signed(n, first_id, same_buyer=True)
 
 
 class SheetRows:
@@ -141,11 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=8, help="server worker threads (default 8)")
     parser.add_argument("--no-jobs", action="store_true", help="do not process/flush (ack figures only)")
     parser.add_argument("--budget", type=int, default=60, help="Sheets requests per minute (default 60)")
+    parser.add_argument("--same-buyer", action="store_true",
+                        help="one buyer places every order (worst case: every row is a duplicate and a "
+                             "repeat customer); default: a flash sale, one buyer per order")
     parser.add_argument("--server-log", default=None, help="write the server's log to this file")
     args = parser.parse_args(argv)
-    # The clients are threads of this process: hand the GIL round every 1 ms (not 5), so a
-    # client's own wait for the GIL is not counted as the server's acknowledgement latency.
-    sys.setswitchinterval(0.001)
     levels = [int(c) for c in str(args.concurrency).split(",") if c.strip()]
 
     # Each level gets a fresh server, journal and sheet, so one level's backlog never slows the next.
@@ -182,9 +176,10 @@ def run_fresh(args: argparse.Namespace, conc: int) -> tuple:
     standin = SheetsStandin().start()
     sid = standin.create_spreadsheet("TrueCraft bench")
     base, proc = start_server(args, standin, sid, tmp)
+    clients = Clients(conc, signed_same_buyer if args.same_buyer else signed)
     try:
-        blast(f"{base}/_bench/ceiling", signed(50, 10_000_000), conc)  # warm-up of both paths
-        blast(f"{base}/webhooks/shopify", signed(50, 11_000_000), conc)
+        clients.blast(f"{base}/_bench/ceiling", 50, 10_000_000)  # warm-up of both paths
+        clients.blast(f"{base}/webhooks/shopify", 50, 11_000_000)
         seen_at: dict[str, float] = {}
         stop = threading.Event()
         watcher = threading.Thread(target=watch, args=(SheetRows(standin, sid), seen_at, stop, args.n + 50),
@@ -192,11 +187,12 @@ def run_fresh(args: argparse.Namespace, conc: int) -> tuple:
         if not args.no_jobs:
             watcher.start()
         first_id = 30_000_000
-        ceiling, real = run_level(base, args.n, conc, args.rounds, first_id)
+        ceiling, real = run_level(clients, base, args.n, args.rounds, first_id)
         if not args.no_jobs:
             watcher.join(120)  # bounded: gives up two minutes after the last acknowledgement
             stop.set()
     finally:
+        clients.close()
         proc.send_signal(signal.SIGTERM)
         proc.wait(60)
         standin.stop()
@@ -229,17 +225,17 @@ def start_server(args: argparse.Namespace, standin: SheetsStandin, sid: str, tmp
     return base, proc
 
 
-def run_level(base: str, n: int, conc: int, rounds: int, first_id: int):
+def run_level(clients: Clients, base: str, n: int, rounds: int, first_id: int):
     """Alternate ceiling and signed batches; ((ceiling s, latencies), (signed s, latencies, acked_at))."""
     c_s, c_lat, r_s, r_lat, acked_at = 0.0, [], 0.0, [], []
     for r in range(rounds):
         lo, hi = n * r // rounds, n * (r + 1) // rounds
         for kind in (("ceiling", "signed") if r % 2 == 0 else ("signed", "ceiling")):
             if kind == "ceiling":
-                took, lat, _ = blast(f"{base}/_bench/ceiling", signed(hi - lo, 20_000_000 + first_id + lo), conc)
+                took, lat, _ = clients.blast(f"{base}/_bench/ceiling", hi - lo, 20_000_000 + first_id + lo)
                 c_s, c_lat = c_s + took, c_lat + lat
             else:
-                took, lat, at = blast(f"{base}/webhooks/shopify", signed(hi - lo, first_id + lo), conc)
+                took, lat, at = clients.blast(f"{base}/webhooks/shopify", hi - lo, first_id + lo)
                 r_s, r_lat, acked_at = r_s + took, r_lat + lat, acked_at + at
     return (c_s, c_lat), (r_s, r_lat, acked_at)
 

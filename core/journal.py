@@ -8,7 +8,6 @@ and the next flush writes it — once, because the flush finds rows by Order ID.
 """
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import Any, Iterable, Iterator
 
 from core.journal_records import RecordsMixin, now_utc
 from core.models import Address, Order
-from core.serialize import dumps, order_from_dict, order_to_dict
+from core.serialize import dumps, loads, order_from_dict, order_to_dict
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
@@ -149,8 +148,8 @@ class Journal(RecordsMixin):
         # Compare as datetimes: different offsets may spell the same instant.
         if datetime.fromisoformat(version) < datetime.fromisoformat(row["version"]):
             return UpsertResult(oid, created=False, changed=False, stale=True)
-        old = json.loads(row["data"])
-        if old == json.loads(dumps(data)):
+        old = loads(row["data"])
+        if old == loads(dumps(data)):
             return UpsertResult(oid, created=False, changed=False)
         self._db.execute(
             "UPDATE orders SET data=?, raw=?, version=?, rev=rev+1 WHERE seq=?",
@@ -164,7 +163,7 @@ class Journal(RecordsMixin):
     def _push_platform_address(self, seq: int, order: Order) -> None:
         """The platform's new address replaces what the Ship To cell shows (people see it changed)."""
         row = self._db.execute("SELECT fields FROM orders WHERE seq=?", (seq,)).fetchone()
-        fields = json.loads(row["fields"])
+        fields = loads(row["fields"])
         fields["ship_to"] = order.ship_to.one_line()
         fields["sync"] = f"Address changed after order (on {order.platform.label}) — it ships to the new address"
         # Marked as ours to write, so the next read doesn't mistake the old cell for a person's edit.
@@ -231,7 +230,7 @@ class Journal(RecordsMixin):
             row = self._db.execute("SELECT fields FROM orders WHERE seq=?", (seq,)).fetchone()
             if row is None:
                 raise KeyError(order_id)
-            fields = json.loads(row["fields"])
+            fields = loads(row["fields"])
             changed = {k: v for k, v in values.items() if fields.get(k, "") != v}
             if not changed:
                 return False
@@ -270,7 +269,7 @@ class Journal(RecordsMixin):
                 if cur.rowcount:
                     # Only clear the marks if nothing changed since the rev we wrote.
                     row = self._db.execute("SELECT fields, rev FROM orders WHERE seq=?", (seq,)).fetchone()
-                    fields = json.loads(row["fields"])
+                    fields = loads(row["fields"])
                     if row["rev"] == rev and fields.pop("_dirty", None) is not None:
                         self._db.execute("UPDATE orders SET fields=? WHERE seq=?", (dumps(fields), seq))
 
@@ -310,8 +309,8 @@ class _Tx:
 
 
 def _stored(row: sqlite3.Row) -> StoredOrder:
-    order = order_from_dict(json.loads(row["data"]), raw=json.loads(row["raw"]))
-    return StoredOrder(format_order_id(row["seq"]), order, json.loads(row["fields"]),
+    order = order_from_dict(loads(row["data"]), raw=loads(row["raw"]))
+    return StoredOrder(format_order_id(row["seq"]), order, loads(row["fields"]),
                        row["rev"], row["sheet_rev"], datetime.fromisoformat(row["received_at"]))
 
 
