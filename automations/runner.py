@@ -7,6 +7,7 @@ from typing import Iterable
 
 from filelock import FileLock
 
+from automations.pipeline import Pipeline
 from automations.sheet_edits import diff_sheet
 from core.config import Settings
 from core.journal import Journal, UpsertResult, now_utc
@@ -42,7 +43,7 @@ class Runner:
         # writers can never both append the same missing order.
         self.sheet_lock = (FileLock(journal.path + ".sheet-lock") if journal.path != ":memory:"
                            else _NullLock())
-        self.pipeline = _load_pipeline(self)
+        self.pipeline = Pipeline(self)
 
     @classmethod
     def from_settings(cls, settings: Settings, with_connectors: bool = True) -> "Runner":
@@ -50,13 +51,9 @@ class Runner:
         journal = Journal(settings.db)
         connectors = {}
         if with_connectors:
-            try:
-                from connectors.registry import configured_connectors
+            from connectors.registry import configured_connectors
 
-                connectors = {c.platform.value: c for c in configured_connectors(
-                    settings.env, token_store=journal)}
-            except ImportError:  # connectors not installed in this build
-                connectors = {}
+            connectors = {c.platform.value: c for c in configured_connectors(settings.env, token_store=journal)}
         return cls(settings, journal, make_backend(settings), connectors)
 
     def close(self) -> None:
@@ -141,15 +138,6 @@ class Runner:
         """Send decided fulfilments/cancellations to the platforms (outbox)."""
         return self.pipeline.push_pending()
 
-    def health(self) -> dict:
-        """Plain status for /healthz and doctor; never a secret."""
-        polls = {k: self.journal.kv_get(f"health:last_poll:{k}") for k in self.connectors}
-        return {"backlog": self.journal.backlog(),
-                "last_sheet_write": self.journal.kv_get("health:last_sheet_write"),
-                "sheet_status": self.journal.kv_get("health:sheet_status", "not written yet"),
-                "last_poll": polls,
-                "events_pending": len(self.journal.pending_events())}
-
 
 class _NullLock:
     """No cross-process lock for an in-memory journal."""
@@ -159,32 +147,3 @@ class _NullLock:
 
     def __exit__(self, *exc) -> None:
         return None
-
-
-class _NoPipeline:
-    """Used until the duplicate and fulfilment automations are wired in."""
-
-    extra_tabs: tuple[str, ...] = ()
-
-    def __init__(self, runner: Runner) -> None:
-        self.runner = runner
-
-    def after_ingest(self, orders, results) -> None:
-        """Nothing extra to do."""
-
-    def after_edits(self, diff, stored, snapshot) -> None:
-        """Record edits people made in the journal (audit)."""
-        for e in diff.edits:
-            self.runner.journal.set_fields(e.order_id, source="sheet", **{e.key: e.new})
-
-    def push_pending(self) -> list:
-        """No outbox yet."""
-        return []
-
-
-def _load_pipeline(runner: Runner):
-    try:
-        from automations.pipeline import Pipeline
-    except ImportError:
-        return _NoPipeline(runner)
-    return Pipeline(runner)

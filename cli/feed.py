@@ -30,7 +30,7 @@ def print_feed(journal: Journal, tz: str = "UTC", limit: int = 50) -> None:
 
 def print_alerts(runner) -> None:
     """Each flagged pair with its alert text and reasons, as the Duplicates tab shows them."""
-    pairs = runner.pipeline.duplicates.store.pairs() if hasattr(runner.pipeline, "duplicates") else []
+    pairs = runner.pipeline.duplicates.store.pairs()
     if not pairs:
         print("No likely duplicates today.")
         return

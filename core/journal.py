@@ -110,8 +110,11 @@ class Journal(RecordsMixin):
             self._db.close()
 
     # -- transactions -------------------------------------------------------
-    def _tx(self) -> "_Tx":
+    def transaction(self) -> "_Tx":
+        """`with journal.transaction():` — one write transaction (BEGIN IMMEDIATE; re-entrant)."""
         return _Tx(self)
+
+    _tx = transaction  # the name used inside the journal
 
     def execute(self, sql: str, args: Iterable[Any] = ()) -> sqlite3.Cursor:
         """Run one statement (autocommit unless inside a transaction)."""

@@ -175,7 +175,7 @@ def uncopied(journal: Any, path: str | None = None) -> int:
 
 def _copy(journal: Any, key: str, rows: list[tuple]) -> int:
     """One journal transaction: the rows (INSERT OR IGNORE) and the cursor after them."""
-    with journal._tx():  # LEAD: Journal has no public transaction yet; _tx is re-entrant, BEGIN IMMEDIATE
+    with journal.transaction():
         # Read again under the write lock: an orphaned jobs process may be draining too.
         cursor = int(journal.kv_get(key) or 0)
         fresh = [r for r in rows if r[0] > cursor]

@@ -78,10 +78,7 @@ class GroupCommitter:
 
     def _store(self, items: list[tuple[str, str, str, str]]) -> list[bool]:
         self.commits += 1
-        batch = getattr(self.journal, "record_events", None)
-        if batch is None:  # an older journal: one commit per event
-            return [self.journal.record_event(*item) for item in items]
-        return batch(items)
+        return self.journal.record_events(items)
 
     @staticmethod
     def _result(slot: _Slot) -> bool:

@@ -13,8 +13,6 @@ from typing import Any, Callable
 
 import schedule
 
-from core.journal import Journal
-from webhooks.processor import process_pending_events
 
 log = logging.getLogger("truecraft.jobs")
 
@@ -33,15 +31,10 @@ class Jobs:
         self.scheduler = schedule.Scheduler()
         self.scheduler.every(platform_poll).seconds.do(self._job, "platform poll", runner.poll_platforms)
         self.scheduler.every(poll).seconds.do(self._job, "webhook events", self.process_events)
-        pushes = _first_method(runner, "push_pending", "push_fulfilments", "run_pushes")
-        self._watch_pushes = _accepts_push(runner.watch)
         # One sheet cycle per tick: read, decide, push what is due, write (pushes ride inside the
-        # watch when the runner supports it, so their Sync text costs no extra Sheets requests).
+        # watch, so their Sync text costs no extra Sheets requests).
         self.scheduler.every(poll).seconds.do(self._job, "sheet watch", self._watch)
         self.scheduler.every(poll).seconds.do(self._job, "sheet write", runner.flush)
-        if pushes is not None and not self._watch_pushes:
-            self.scheduler.every(poll).seconds.do(self._job, "platform pushes", pushes)
-        self._pushes = pushes
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -71,11 +64,8 @@ class Jobs:
             return bool(self._sources)
 
     def process_events(self) -> Any:
-        """The runner's event processing, or the webhook processor directly."""
-        method = getattr(self.runner, "process_events", None)
-        if method is not None:
-            return method()
-        return process_pending_events(self.runner.journal, self.runner.connectors)
+        """The runner's event processing (webhook events -> orders)."""
+        return self.runner.process_events()
 
     def run_once(self) -> None:
         """One pass: woken jobs first, then whatever the schedule says is due."""
@@ -86,17 +76,16 @@ class Jobs:
             if getattr(report, "more", False):
                 self.wake("backlog")  # a full batch was read: go again right after this flush
         if "sheet" in sources:
-            # A pushed FULFILLED edit is decided and sent now, not at the next scheduled tick.
+            # A pushed FULFILLED edit is decided and sent now, not at the next scheduled tick
+            # (the watch writes the sheet itself).
             self._job("sheet watch", self._watch)
-            if self._pushes is not None and not self._watch_pushes:
-                self._job("platform pushes", self._pushes)
-        if sources - {"sheet"} or (sources and not self._watch_pushes):
+        if sources - {"sheet"}:
             self._job("sheet write", self.runner.flush)
         self.scheduler.run_pending()
 
     def _watch(self) -> Any:
-        """The sheet cycle, with pushes inside it when the runner can."""
-        return self.runner.watch(push=True) if self._watch_pushes else self.runner.watch()
+        """The sheet cycle, with due platform pushes inside it."""
+        return self.runner.watch(push=True)
 
     def _loop(self) -> None:
         self.scheduler.run_all()  # first pass at start-up: catch up on anything missed while down
@@ -120,60 +109,3 @@ class Jobs:
             log.error("%s failed this time (%s: %s); it runs again at the next tick",
                       name, type(exc).__name__, str(exc)[:200])
             return None
-
-
-def _accepts_push(method: Callable[..., Any]) -> bool:
-    """Does runner.watch take push=? (older or fake runners don't)."""
-    import inspect
-
-    try:
-        return "push" in inspect.signature(method).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-def _first_method(obj: Any, *names: str) -> Callable[[], Any] | None:
-    for name in names:
-        method = getattr(obj, name, None)
-        if callable(method):
-            return method
-    return None
-
-
-class JournalOnlyRunner:
-    """Stand-in when automations.runner is absent: stores and processes events, no sheet.
-
-    LEAD: delete once automations.runner.Runner exists (serve prefers it automatically).
-    """
-
-    def __init__(self, journal: Journal, connectors: dict, settings: Any = None) -> None:
-        self.journal, self.connectors, self.settings = journal, connectors, settings
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> "JournalOnlyRunner":
-        """Journal at settings.db plus whatever connectors are configured."""
-        try:
-            from connectors.registry import configured_connectors
-
-            connectors = {c.platform.value: c for c in configured_connectors(settings.env)}
-        except Exception as exc:
-            log.warning("platform connectors unavailable (%s)", type(exc).__name__)
-            connectors = {}
-        return cls(Journal(settings.db), connectors, settings)
-
-    def process_events(self) -> Any:
-        """Turn stored webhook events into orders."""
-        return process_pending_events(self.journal, self.connectors)
-
-    def poll_platforms(self) -> None:
-        """No polling without the runner."""
-
-    def watch(self) -> None:
-        """No sheet without the runner."""
-
-    def flush(self) -> None:
-        """No sheet without the runner."""
-
-    def close(self) -> None:
-        """Close the journal."""
-        self.journal.close()

@@ -28,11 +28,8 @@ log = logging.getLogger("truecraft.webhooks")
 
 Mapper = Callable[[Mapping[str, Any]], Order]
 OnStored = Callable[[list, list], None]
-# (platform, kind) -> candidate function names in connectors.<platform>.mapping, first found wins.
-MAPPER_NAMES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("shopify", "order"): ("order_from_rest", "map_rest_order", "order_from_webhook",
-                           "map_webhook_order", "map_order", "to_order"),
-}
+# (platform, kind) -> the function in connectors.<platform>.mapping that maps a fat event's payload.
+MAPPER_NAMES: dict[tuple[str, str], str] = {("shopify", "order"): "order_from_rest"}
 LABELS = {"shopify": "Shopify", "square": "Square", "etsy": "Etsy", "sheet": "sheet"}
 # Events per transaction: one fsync for the chunk. `serve` acknowledges into its own inbox
 # file, so a long chunk never delays an acknowledgement; without the inbox (serve() called
@@ -66,18 +63,9 @@ def _remember_editor(journal: Journal, edit: Any) -> None:
 
 
 def default_mappers() -> dict[tuple[str, str], Mapper]:
-    """Find the fat-event mappers in the connectors' mapping modules (missing ones are skipped)."""
-    found: dict[tuple[str, str], Mapper] = {}
-    for (platform, kind), names in MAPPER_NAMES.items():
-        try:
-            module = importlib.import_module(f"connectors.{platform}.mapping")
-        except ImportError:
-            continue
-        for name in names:
-            if callable(getattr(module, name, None)):
-                found[(platform, kind)] = getattr(module, name)
-                break
-    return found
+    """The fat-event mappers from the connectors' mapping modules."""
+    return {key: getattr(importlib.import_module(f"connectors.{key[0]}.mapping"), name)
+            for key, name in MAPPER_NAMES.items()}
 
 
 def process_pending_events(journal: Journal, connectors: Mapping[str, Connector],
@@ -189,14 +177,8 @@ def _failed(journal: Journal, event: dict, exc: Exception, report: ProcessReport
 
 
 def _finish(journal: Journal, finished: list[tuple[str, str, str, str]]) -> None:
-    if not finished:
-        return
-    batch = getattr(journal, "finish_events", None)
-    if batch is not None:
-        batch(finished)
-        return
-    for source, event_id, state, error in finished:  # an older journal without finish_events
-        journal.finish_event(source, event_id, state, error)
+    if finished:
+        journal.finish_events(finished)
 
 
 def _order_for(event: Mapping[str, Any], connectors: Mapping[str, Connector],

@@ -103,15 +103,9 @@ class _JournalOnly:
 
 
 def build_runner(settings: Any) -> Any:
-    """The lead's automations.runner.Runner; a journal-only stand-in if it is not installed yet."""
-    try:
-        from automations.runner import Runner
-    except ImportError:
-        from webhooks.jobs import JournalOnlyRunner
+    """The runner (sheet, connectors, automations) the jobs process drives."""
+    from automations.runner import Runner
 
-        log.warning("the sheet side (automations.runner) is not installed: webhooks are stored "
-                    "but nothing is written to the sheet")
-        return JournalOnlyRunner.from_settings(settings)
     return Runner.from_settings(settings)
 
 

@@ -1,7 +1,6 @@
 """The offline `duplicates` command over a unified CSV."""
 import argparse
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path

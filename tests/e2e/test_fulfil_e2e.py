@@ -8,7 +8,6 @@ import copy
 import hashlib
 import hmac
 import json
-from datetime import datetime, timezone
 
 import pytest
 from aiosmtpd.controller import Controller

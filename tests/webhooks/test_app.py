@@ -205,7 +205,7 @@ class _BrokenJournal:
     def __init__(self, exc):
         self.exc = exc
 
-    def record_event(self, *args):
+    def record_events(self, *args):
         raise self.exc
 
     def execute(self, *args):

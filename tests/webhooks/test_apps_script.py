@@ -53,7 +53,7 @@ def test_body_in_script_key_order_with_non_ascii_is_accepted():
     payload = {**values, "orderId": "TC-7"}
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     journal_events = []
-    journal = SimpleNamespace(record_event=lambda *a: journal_events.append(a) or True)
+    journal = SimpleNamespace(record_events=lambda items: [journal_events.extend(items) or True])
     client = create_app(journal, SimpleNamespace(env=dict(ENV))).test_client()
     # when posted with the script's signature; then accepted and stored byte-for-byte
     resp = client.post("/webhooks/sheet", data=body, headers={

@@ -151,7 +151,7 @@ def test_jobs_go_again_right_after_a_full_pass_and_flush_after_each(tmp_path):
     calls: list[str] = []
     reports = iter([SimpleNamespace(more=True), SimpleNamespace(more=False)])
     runner = SimpleNamespace(process_events=lambda: calls.append("process") or next(reports),
-                             flush=lambda: calls.append("flush"), watch=lambda: calls.append("watch"),
+                             flush=lambda: calls.append("flush"), watch=lambda push=False: calls.append("watch"),
                              poll_platforms=lambda: None)
     jobs = Jobs(runner, SimpleNamespace(poll_seconds=3600, platform_poll_seconds=3600))
     # when one webhook wakes it

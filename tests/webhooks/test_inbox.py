@@ -10,7 +10,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from core.journal import Journal
 from tests.webhooks.conftest import ENV, events, shopify_body, shopify_headers
 from webhooks import inbox as inbox_mod
 from webhooks.app import create_app

@@ -37,7 +37,7 @@ class FakeRunner:
     def poll_platforms(self):
         self._call("poll")
 
-    def watch(self):
+    def watch(self, push=False):
         self._call("watch")
 
     def flush(self):
