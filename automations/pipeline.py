@@ -108,10 +108,8 @@ def _default_platform_update(journal, orders, results) -> None:
 
 
 def _fulfilment_service(runner):
-    try:
-        from automations.fulfilment.service import FulfilmentService
-    except ImportError:
-        return None
+    from automations.fulfilment.service import FulfilmentService
+
     try:
         return FulfilmentService.for_runner(runner)
     except Exception as exc:  # a broken optional part must not stop intake

@@ -164,7 +164,12 @@ class Journal(RecordsMixin):
         return UpsertResult(oid, created=False, changed=True)
 
     def _push_platform_address(self, seq: int, order: Order) -> None:
-        """The platform's new address replaces what the Ship To cell shows (people see it changed)."""
+        """The platform's new address replaces what the Ship To cell shows (people see it changed).
+
+        This is a sheet concern living in the journal on purpose: done inside the upsert's
+        transaction, a crash between storing the new address and updating the row can't leave
+        the row showing the old address with nothing left to notice the difference.
+        """
         row = self._db.execute("SELECT fields FROM orders WHERE seq=?", (seq,)).fetchone()
         fields = loads(row["fields"])
         fields["ship_to"] = order.ship_to.one_line()
