@@ -25,7 +25,7 @@ from webhooks.intake import GroupCommitter
 log = logging.getLogger("truecraft.webhooks")
 
 MAX_BODY_BYTES = 1024 * 1024  # platform order payloads are a few KB; 1 MiB is generous
-OnEvent = Callable[[str, Any], None]
+OnEvent = Callable[[str], None]
 
 
 def _env(settings: Any) -> Mapping[str, str]:
@@ -41,7 +41,7 @@ def _reply(status: int, **fields: Any) -> Response:
 
 def create_app(journal: Journal, settings: Any, on_event: OnEvent | None = None,
                inbox: Any = None) -> Flask:
-    """Build the webhook app around a journal; on_event(source, payload) is told of each new event.
+    """Build the webhook app around a journal; on_event(source) is told of each new event.
 
     inbox: a webhooks.inbox.Inbox — events go there instead of the journal (the jobs process
     copies them over), so acknowledging never waits for the journal's write lock.
@@ -72,7 +72,7 @@ def create_app(journal: Journal, settings: Any, on_event: OnEvent | None = None,
             return _reply(503, ok=False, error="temporarily unable to store the event, retry later")
         if new and on_event is not None:  # sent after the commit: the woken pass finds the event
             try:
-                on_event(got.source, got.payload)
+                on_event(got.source)
             except Exception as exc:  # the event is stored; the next cycle will handle it
                 log.error("after storing a %s event the wake-up failed: %s", source, type(exc).__name__)
         return _reply(200, ok=True, duplicate=not new)

@@ -52,7 +52,7 @@ class Jobs:
         if self._thread.is_alive():
             self._thread.join(timeout)
 
-    def wake(self, source: str, payload: Any = None) -> None:
+    def wake(self, source: str) -> None:
         """Called by the app for each new event: run the matching jobs now, not at the next tick."""
         with self._lock:
             self._sources.add(source)

@@ -60,7 +60,7 @@ class JobsProcess:
         self._monitor = threading.Thread(target=self._watch, name="truecraft-jobs-monitor", daemon=True)
         self._monitor.start()
 
-    def wake(self, source: str, payload: Any = None) -> None:
+    def wake(self, source: str) -> None:
         """Called by the app for each new event: one byte down the pipe, never blocking the request."""
         code = b"s" if source == "sheet" else b"e"
         with self._fd_lock:

@@ -99,5 +99,5 @@ def woken():
 @pytest.fixture
 def client(journal, woken):
     settings = SimpleNamespace(env=dict(ENV))
-    app = create_app(journal, settings, on_event=lambda source, payload: woken.append((source, payload)))
+    app = create_app(journal, settings, on_event=woken.append)
     return app.test_client()

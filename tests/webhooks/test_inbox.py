@@ -1,6 +1,7 @@
 """The web process's inbox: acknowledged into its own file, copied into the journal once — crash or not."""
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import time
 import sys
@@ -179,3 +180,18 @@ def test_checkpoints_run_off_the_acknowledgement_path(tmp_path, monkeypatch):
     finally:
         box.close()
     assert not box._checkpointer.is_alive()
+
+
+def test_one_group_is_one_durable_commit_and_a_repeat_inside_it_is_a_duplicate(inbox):
+    # given a group in which one event appears twice, and one already stored
+    assert inbox.record_events([("shopify", "old", "orders/create", "{}")]) == [True]
+    group = [("shopify", "a", "orders/create", "{}"), ("shopify", "old", "orders/create", "{}"),
+             ("shopify", "b", "orders/create", "{}"), ("shopify", "a", "orders/create", "{}")]
+    # when it is recorded
+    new = inbox.record_events(group)
+    # then only the first copy of each new event is new, and another connection already sees them
+    assert new == [True, False, True, False]
+    assert not inbox._db.in_transaction
+    with sqlite3.connect(inbox.path) as other:
+        ids = [r[0] for r in other.execute("SELECT event_id FROM inbox ORDER BY id")]
+    assert ids == ["old", "a", "b"]
