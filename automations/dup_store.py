@@ -40,7 +40,7 @@ class DuplicateStore:
 
     def __init__(self, journal: Journal) -> None:
         self.j = journal
-        with journal._tx():
+        with journal.transaction():
             for stmt in SCHEMA.strip().split(";"):
                 if stmt.strip():
                     journal._db.execute(stmt)

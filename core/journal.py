@@ -114,8 +114,6 @@ class Journal(RecordsMixin):
         """`with journal.transaction():` — one write transaction (BEGIN IMMEDIATE; re-entrant)."""
         return _Tx(self)
 
-    _tx = transaction  # the name used inside the journal
-
     def execute(self, sql: str, args: Iterable[Any] = ()) -> sqlite3.Cursor:
         """Run one statement (autocommit unless inside a transaction)."""
         with self._lock:
@@ -124,12 +122,12 @@ class Journal(RecordsMixin):
     # -- orders --------------------------------------------------------------
     def upsert(self, order: Order, source: str = "") -> UpsertResult:
         """Store an order; same order twice is one order; older versions never win."""
-        with self._tx():
+        with self.transaction():
             return self._upsert(order, source)
 
     def upsert_many(self, orders: Iterable[Order], source: str = "") -> list[UpsertResult]:
         """Store many orders in one transaction (all or nothing)."""
-        with self._tx():
+        with self.transaction():
             return [self._upsert(o, source) for o in orders]
 
     def _upsert(self, order: Order, source: str) -> UpsertResult:
@@ -234,7 +232,7 @@ class Journal(RecordsMixin):
         sheet keeps what a person typed.
         """
         seq = parse_order_id(order_id)
-        with self._tx():
+        with self.transaction():
             row = self._db.execute("SELECT fields FROM orders WHERE seq=?", (seq,)).fetchone()
             if row is None:
                 raise KeyError(order_id)
@@ -269,7 +267,7 @@ class Journal(RecordsMixin):
 
     def mark_written(self, written: Iterable[tuple[str, int]]) -> None:
         """Record that the sheet now shows these (order_id, rev) pairs; clears pushed-field marks."""
-        with self._tx():
+        with self.transaction():
             for order_id, rev in written:
                 seq = parse_order_id(order_id)
                 cur = self._db.execute("UPDATE orders SET sheet_rev=? WHERE seq=? AND sheet_rev<?",
@@ -283,7 +281,7 @@ class Journal(RecordsMixin):
 
     def mark_unwritten(self, order_ids: Iterable[str]) -> None:
         """These orders' rows went missing from the sheet: write them again."""
-        with self._tx():
+        with self.transaction():
             self._db.executemany("UPDATE orders SET sheet_rev=0 WHERE seq=?",
                                  [(parse_order_id(o),) for o in order_ids])
 

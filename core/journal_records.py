@@ -13,13 +13,13 @@ def now_utc() -> datetime:
 
 
 class RecordsMixin:
-    """Methods of Journal that keep everything that is not an order (uses _tx, _db, execute)."""
+    """Methods of Journal that keep everything that is not an order (uses transaction, _db, execute)."""
 
     # -- audit -------------------------------------------------------------
     def audit(self, order_id: str | None, kind: str, old: str = "", new: str = "",
               source: str = "", editor: str = "", detail: str = "") -> None:
         """Append an audit entry."""
-        with self._tx():
+        with self.transaction():
             self._audit(order_id, kind, old, new, source, editor, detail)
 
     def _audit(self, order_id, kind, old="", new="", source="", editor="", detail="") -> None:
@@ -39,13 +39,13 @@ class RecordsMixin:
 
     def mark_audit_written(self, ids: Iterable[int]) -> None:
         """Record that these audit entries are in the Audit Log tab."""
-        with self._tx():
+        with self.transaction():
             self._db.executemany("UPDATE audit SET in_sheet=1 WHERE id=?", [(i,) for i in ids])
 
     # -- events, cursors, quarantine, kv -----------------------------------
     def record_event(self, source: str, event_id: str, topic: str, body: str) -> bool:
         """Store a webhook event durably; False if this event id was seen before."""
-        with self._tx():
+        with self.transaction():
             cur = self._db.execute(
                 "INSERT OR IGNORE INTO events (source, event_id, received_at, topic, body)"
                 " VALUES (?,?,?,?,?)", (source, event_id, now_utc().isoformat(), topic, body))
@@ -54,7 +54,7 @@ class RecordsMixin:
     def record_events(self, events: Iterable[tuple[str, str, str, str]]) -> list[bool]:
         """Store many (source, event_id, topic, body) in one durable commit; True for each new one."""
         at = now_utc().isoformat()
-        with self._tx():
+        with self.transaction():
             return [self._db.execute(
                 "INSERT OR IGNORE INTO events (source, event_id, received_at, topic, body)"
                 " VALUES (?,?,?,?,?)", (source, event_id, at, topic, body)).rowcount == 1
@@ -62,7 +62,7 @@ class RecordsMixin:
 
     def finish_events(self, finished: Iterable[tuple[str, str, str, str]]) -> None:
         """Mark many (source, event_id, state, error) processed in one commit."""
-        with self._tx():
+        with self.transaction():
             self._db.executemany("UPDATE events SET state=?, error=? WHERE source=? AND event_id=?",
                                  [(state, error, source, event_id) for source, event_id, state, error in finished])
 

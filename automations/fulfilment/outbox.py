@@ -64,7 +64,7 @@ class Outbox:
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
-        with journal._tx():
+        with journal.transaction():
             for statement in SCHEMA.strip().split(";"):
                 if statement.strip():
                     journal.execute(statement)
@@ -74,7 +74,7 @@ class Outbox:
         """Add an entry (or revive a withdrawn/failed one with the same key); (entry, created)."""
         key = idempotency_key(order_id, kind, tracking)
         stamp = now.isoformat()
-        with self.journal._tx():
+        with self.journal.transaction():
             row = self._row_by_key(key)
             if row is None:
                 self.journal.execute(
@@ -90,7 +90,7 @@ class Outbox:
 
     def withdraw(self, order_id: str, kind: str, now: datetime, keep_key: str = "") -> list[str]:
         """Withdraw entries not yet sent for this order and kind (except `keep_key`); their keys."""
-        with self.journal._tx():
+        with self.journal.transaction():
             rows = self.journal.execute(
                 "SELECT key FROM fulfilment_outbox WHERE order_id=? AND kind=? AND key<>?"
                 " AND state IN ('decided','failed','needs_attention')", (order_id, kind, keep_key)).fetchall()
@@ -191,7 +191,7 @@ class MovementLedger:
 
     def mark_delivered(self, ids: list[int]) -> None:
         """The inventory keeper has applied these."""
-        with self.journal._tx():
+        with self.journal.transaction():
             for i in ids:
                 self.journal.execute("UPDATE fulfilment_movements SET delivered=1 WHERE id=?", (i,))
 

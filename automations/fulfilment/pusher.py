@@ -96,7 +96,7 @@ def _push(svc: FulfilmentService, entry: Entry, stored: StoredOrder) -> PushOutc
 def _confirm_push(svc: FulfilmentService, entry: Entry, stored: StoredOrder, shipment: Shipment,
                   result: PushResult, text: str, dry_run: bool) -> PushOutcome:
     now, oid = svc.now(), entry.order_id
-    with svc.journal._tx():  # confirmation, e-mail entry, Sync, audit and stock move together
+    with svc.journal.transaction():  # confirmation, e-mail entry, Sync, audit and stock move together
         svc.outbox.mark_confirmed(entry.key, {
             "message": result.message, "platform_fulfilment_id": result.platform_fulfilment_id,
             "buyer_notified": result.buyer_notified_by_platform, "already_done": result.already_done,
@@ -136,7 +136,7 @@ def _email_step(svc: FulfilmentService, stored: StoredOrder, shipment: Shipment,
 def _failed(svc: FulfilmentService, entry: Entry, stored: StoredOrder, shipment: Shipment, message: str,
             email_anyway: bool = False, request: dict | None = None) -> PushOutcome:
     """The platform won't take it: say so plainly; the parcel still shipped, so still tell the buyer."""
-    with svc.journal._tx():
+    with svc.journal.transaction():
         svc.outbox.mark_failed(entry.key, message, None, svc.now(), result={"request": request or {}})
         svc.journal.audit(entry.order_id, "fulfilment refused by platform", "", message, "truecraft")
         text = message
@@ -150,14 +150,14 @@ def _retry(svc: FulfilmentService, entry: Entry, why: str) -> PushOutcome:
     attempts = (svc.outbox.get(entry.key) or entry).attempts or 1
     at = svc.now() + backoff(attempts)
     text = f"{why} — will try again at {svc.local_time(at)}"
-    with svc.journal._tx():
+    with svc.journal.transaction():
         svc.outbox.mark_failed(entry.key, why, at, svc.now())
         svc.set_sync(entry.order_id, text)
     return PushOutcome(entry.order_id, entry.kind, "retry", text, entry.key)
 
 
 def _attention(svc: FulfilmentService, entry: Entry, text: str) -> PushOutcome:
-    with svc.journal._tx():
+    with svc.journal.transaction():
         svc.outbox.mark_failed(entry.key, text, svc.now() + AUTH_RETRY, svc.now(), state="needs_attention")
         if svc.set_sync(entry.order_id, text):
             svc.journal.audit(entry.order_id, "needs attention", "", text, "truecraft")
@@ -184,7 +184,7 @@ def _cancel(svc: FulfilmentService, entry: Entry, stored: StoredOrder) -> PushOu
         except ConnectorRejected as exc:
             result = PushResult(ok=False, message=str(exc))
         text, state = result.message, "confirmed" if result.ok else "failed"
-    with svc.journal._tx():
+    with svc.journal.transaction():
         if result.ok:
             svc.outbox.mark_confirmed(entry.key, {"message": result.message, "request": dict(result.request),
                                                   "dry_run": state == "dry_run"}, svc.now())
@@ -210,12 +210,12 @@ def _email(svc: FulfilmentService, entry: Entry, stored: StoredOrder) -> PushOut
         return _attention(svc, entry, f"{p['base']} — tracking e-mail not sent: {exc}")
     except MailRejected as exc:
         text = f"{p['base']} — tracking e-mail not sent: {exc}"
-        with svc.journal._tx():
+        with svc.journal.transaction():
             svc.outbox.mark_failed(entry.key, str(exc), None, svc.now())
             svc.journal.audit(entry.order_id, "tracking e-mail refused", "", str(exc), "truecraft")
             svc.set_sync(entry.order_id, text)
         return PushOutcome(entry.order_id, "email", "failed", text, entry.key)
-    with svc.journal._tx():
+    with svc.journal.transaction():
         svc.outbox.mark_confirmed(entry.key, {"message_id": result.message_id, "dry_run": result.dry_run,
                                               "note": result.note}, svc.now())
         if result.dry_run:

@@ -109,7 +109,7 @@ class FulfilmentService:
         for decision in decisions:
             by_order.setdefault(decision.order_id, []).append(decision)
         for oid, group in by_order.items():
-            with self.journal._tx():
+            with self.journal.transaction():
                 for decision in group:
                     message = getattr(self, "_on_" + type(decision).__name__)(decision)
                     if message:
