@@ -2,7 +2,10 @@
 
 Every connector and the Google Sheets backend go through here, so retry and
 quota behaviour is decided once. 4xx other than 429 fail at once; 429, 5xx and
-connection errors are retried a bounded number of times.
+connection errors are retried a bounded number of times — but a request that is
+not idempotent (a Sheets values.append, say: FACTS 4) is never resent once it may
+have reached the server: a lost answer raises OutcomeUnknown and the caller looks
+before it writes again.
 """
 from __future__ import annotations
 
@@ -64,6 +67,19 @@ def retry_after_seconds(resp: requests.Response) -> float | None:
             return None
 
 
+class OutcomeUnknown(requests.ConnectionError):
+    """A non-idempotent request was sent but no answer came back: it may or may not have been applied."""
+
+
+def reached_server(exc: requests.RequestException) -> bool:
+    """False only when the request surely never left (connection refused, connect timeout)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)
+    return type(reason).__name__ not in ("NewConnectionError", "NameResolutionError", "ConnectTimeoutError")
+
+
 class RequestBudget:
     """Sliding-window limiter: at most `per_minute` requests in any 60 s (thread-safe)."""
 
@@ -107,9 +123,14 @@ class RetryingMixin:
     budget: RequestBudget | None
     on_retry: Callable[[str, int | str, float], None] | None = None
 
+    def is_idempotent(self, method: str, url: str, kwargs: dict) -> bool:
+        """Whether sending this request twice has the same effect as once (subclasses narrow it)."""
+        return True
+
     def request(self, method, url, *args, **kwargs):  # noqa: D401 - requests API
         """Send with retries on 429/5xx/connection errors; return the final response."""
         kwargs.setdefault("timeout", self.policy.timeout)
+        idempotent = self.is_idempotent(method, url, kwargs)
         last_exc: Exception | None = None
         for attempt in range(self.policy.attempts):
             if self.budget is not None:
@@ -117,9 +138,14 @@ class RetryingMixin:
             try:
                 resp = super().request(method, url, *args, **kwargs)
             except (requests.ConnectionError, requests.Timeout) as exc:
+                if not idempotent and reached_server(exc):
+                    raise OutcomeUnknown(f"{method} {_strip_query(url)}: no answer ({type(exc).__name__}); "
+                                         "it may have been applied") from exc
                 last_exc, reason, wait = exc, type(exc).__name__, self.policy.delay(attempt, None)
             else:
-                if resp.status_code not in RETRYABLE_STATUS or attempt == self.policy.attempts - 1:
+                # A 5xx to a non-idempotent write may come after it was applied: hand it back.
+                final = attempt == self.policy.attempts - 1 or (not idempotent and resp.status_code != 429)
+                if resp.status_code not in RETRYABLE_STATUS or final:
                     return resp
                 reason, wait = resp.status_code, self.policy.delay(attempt, retry_after_seconds(resp))
                 last_exc = None

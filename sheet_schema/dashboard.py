@@ -40,8 +40,22 @@ def dashboard_cells(orders_pos: dict[str, int], dup_pos: dict[str, int],
     return cells
 
 
-def rule_formula(rule: ColourRule, positions: dict[str, int], threshold: int) -> str:
-    """A colour rule's formula with live column letters ($-anchored so it colours the whole row)."""
+def rule_formula(rule: ColourRule, positions: dict[str, int], threshold: int, row: int = 2) -> str:
+    """A colour rule's formula with live column letters ($-anchored so it colours the whole row).
+
+    `row` is the first row of the rule's range: relative references start there.
+    """
     values = {k: f"${col_letter(i)}" for k, i in positions.items()}
     values["threshold"] = str(threshold)
+    values["row"] = str(row)
     return rule.formula.format(**values)
+
+
+def whole_column_formula(rule: ColourRule, positions: dict[str, int], threshold: int) -> str:
+    """The formula for a rule whose range is whole columns (from row 1), skipping the header row.
+
+    Google moves rule ranges like references (FACTS 2): rows inserted right under the
+    header would push a range that starts on row 2 below them; one that starts on row 1
+    grows instead, so every appended row stays covered.
+    """
+    return "=AND(ROW()>1," + rule_formula(rule, positions, threshold, row=1)[1:] + ")"

@@ -47,12 +47,12 @@ ORDERS_TAB = Tab(
         C("sync", "Sync", width=280),
     ),
     colour_rules=(
-        ColourRule("duplicate-high", '=AND(ISNUMBER({dup_score}2),{dup_score}2>=85)', "F4C7C3"),
-        ColourRule("duplicate", '=AND(ISNUMBER({dup_score}2),{dup_score}2>={threshold})', "FCE8B2"),
-        ColourRule("fulfilled", '={status}2="FULFILLED"', "D9EAD3"),
-        ColourRule("cancelled", '=OR({status}2="CANCELLED",{status}2="MERGED")', "EFEFEF"),
-        ColourRule("on-hold", '={status}2="ON HOLD"', "FFF2CC"),
-        ColourRule("in-progress", '={status}2="IN PROGRESS"', "CFE2F3"),
+        ColourRule("duplicate-high", '=AND(ISNUMBER({dup_score}{row}),{dup_score}{row}>=85)', "F4C7C3"),
+        ColourRule("duplicate", '=AND(ISNUMBER({dup_score}{row}),{dup_score}{row}>={threshold})', "FCE8B2"),
+        ColourRule("fulfilled", '={status}{row}="FULFILLED"', "D9EAD3"),
+        ColourRule("cancelled", '=OR({status}{row}="CANCELLED",{status}{row}="MERGED")', "EFEFEF"),
+        ColourRule("on-hold", '={status}{row}="ON HOLD"', "FFF2CC"),
+        ColourRule("in-progress", '={status}{row}="IN PROGRESS"', "CFE2F3"),
     ),
     tab_colour="4A86E8",
 )
@@ -73,7 +73,7 @@ DUPLICATES_TAB = Tab(
         C("decision", "Decision", "choice", editable=True, choices=DECISIONS, width=160),
         C("result", "Result", width=260),
     ),
-    colour_rules=(ColourRule("undecided", '=AND({decision}2="",{score}2<>"")', "FCE8B2"),),
+    colour_rules=(ColourRule("undecided", '=AND({decision}{row}="",{score}{row}<>"")', "FCE8B2"),),
 )
 
 CUSTOMERS_TAB = Tab(
@@ -120,7 +120,7 @@ INVENTORY_TAB = Tab(
         C("low_stock", "Low Stock At", "int", editable=True, width=90),
         C("last_movement", "Last Movement", width=260),
     ),
-    colour_rules=(ColourRule("low-stock", '=AND(ISNUMBER({on_hand}2),{on_hand}2<={low_stock}2)', "F4C7C3"),),
+    colour_rules=(ColourRule("low-stock", '=AND(ISNUMBER({on_hand}{row}),{on_hand}{row}<={low_stock}{row})', "F4C7C3"),),
 )
 
 BUNDLES_TAB = Tab(

@@ -20,11 +20,17 @@ from google.oauth2 import service_account
 from core.http import RequestBudget, RetryingMixin, RetryPolicy
 from sheet_schema.schema import col_letter, quote_tab
 from sheets.base import SheetBackend, SheetUnavailable, TabData, WriteBatch
+from sheets.google_append import AppendReport, Appender, format_requests
+from sheets.google_rows import split_by_size
 
 log = logging.getLogger("truecraft.google")
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
 GOOGLE_BASE = "https://sheets.googleapis.com"
-MAX_RANGES_PER_REQUEST = 5000  # keeps each request body a few MB at most
+# spreadsheets.batchUpdate requests that give the same result when sent twice; anything
+# else (addSheet, addConditionalFormatRule, insertDimension…) is never resent blindly.
+IDEMPOTENT_KINDS = frozenset({"repeatCell", "setDataValidation", "updateCells", "updateSheetProperties",
+                              "updateDimensionProperties", "updateSpreadsheetProperties", "setBasicFilter",
+                              "updateBorders", "autoResizeDimensions", "updateConditionalFormatRule"})
 
 
 class GoogleSession(RetryingMixin, AuthorizedSession):
@@ -44,6 +50,17 @@ class GoogleSession(RetryingMixin, AuthorizedSession):
             kwargs["timeout"] = self.policy.timeout
         self.requests_sent += 1
         return super().request(method, url, *args, **kwargs)
+
+    def is_idempotent(self, method: str, url: str, kwargs: dict) -> bool:
+        """values.append and batchUpdates that add things are not (FACTS 4); reads and cell writes are."""
+        if method.upper() != "POST" or "/values:batch" in url:
+            return True
+        if url.endswith(":append") or ":append?" in url:
+            return False
+        if url.split("?")[0].endswith(":batchUpdate"):
+            body = kwargs.get("json") or {}
+            return all(set(r) <= IDEMPOTENT_KINDS for r in body.get("requests", [{"?": 1}]))
+        return False
 
 
 def plain_error(exc: Exception) -> str:
@@ -92,6 +109,8 @@ class GoogleSheetsBackend(SheetBackend):
         self.sheet_id = sheet_id
         self._sh: gspread.Spreadsheet | None = None
         self._titles: dict[str, int] = {}
+        self._headers: dict[str, list[str]] = {}  # header rows from the latest read, for appends
+        self.last_append = AppendReport()
 
     def describe(self) -> str:
         """Which sheet."""
@@ -137,21 +156,31 @@ class GoogleSheetsBackend(SheetBackend):
             raise SheetUnavailable(plain_error(exc)) from exc
         for tab, vr in zip(present, resp.get("valueRanges", [])):
             out[tab] = TabData(tab, [[str(v) for v in row] for row in vr.get("values", [])])
+            self._headers[tab] = out[tab].header
         return out
 
     def write(self, batch: WriteBatch) -> None:
-        """values.batchUpdate (RAW) for changed cells + one values.append (RAW) per tab with new rows."""
+        """Changed cells by values.batchUpdate, new rows by values.append, then their data-row look.
+
+        All RAW. Each request stays under Google's 10 MB body limit (FACTS 5), in as
+        few requests as that allows; appends are never resent blindly (FACTS 4).
+        """
+        from sheet_schema.tabs import WORKBOOK
+
         sh = self.spreadsheet
         data = [{"range": f"{quote_tab(u.tab)}!{col_letter(u.col)}{u.row + 1}", "values": [u.values]}
                 for u in batch.updates]
-        for start in range(0, len(data), MAX_RANGES_PER_REQUEST):
-            self._call(sh.values_batch_update, {"valueInputOption": "RAW",
-                                                "data": data[start:start + MAX_RANGES_PER_REQUEST]})
+        for chunk in split_by_size(data):
+            self._call(sh.values_batch_update, {"valueInputOption": "RAW", "data": chunk})
+        report = AppendReport()
+        self.last_append = report
+        tabs = {t.name: t for t in WORKBOOK.tabs}
         for tab, rows in batch.appends.items():
             if rows:
-                self._call(sh.values_append, f"{quote_tab(tab)}!A1",
-                           {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
-                           {"values": rows, "majorDimension": "ROWS"})
+                self._call(Appender(self, tabs.get(tab), self._headers.get(tab)).append, tab, rows, report)
+        looks = format_requests(self, tabs, self._headers, report.landed)
+        for chunk in split_by_size(looks):
+            self._call(sh.batch_update, {"requests": chunk})
 
     def init_layout(self, schema: Any, threshold: int = 70) -> list[str]:
         """Create or upgrade tabs, headers, dropdowns, colours, protections and the Dashboard."""

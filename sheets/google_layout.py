@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sheet_schema.dashboard import dashboard_cells, rule_formula
+from sheet_schema.dashboard import dashboard_cells, rule_formula, whole_column_formula
 from sheet_schema.schema import Tab, WorkbookSchema, col_letter, quote_tab
 from sheet_schema.tabs import DASHBOARD, DUPLICATES, ORDERS
+from sheets.google_rows import column_requests, data_row_requests, runs
 from sheets.rows import Layout
 
 PROTECT_PREFIX = "TrueCraft: filled in by the service"
@@ -49,9 +50,11 @@ class GoogleLayout:
         if header_writes:
             sh.values_batch_update({"valueInputOption": "RAW", "data": header_writes})
         positions = {t.name: Layout.from_header(t, headers[t.name]).positions for t in data_tabs}
+        header_look = self._header_look_rows(data_tabs)
         requests = []
         for t in data_tabs:
             requests += self._format_tab(t, props[t.name], positions[t.name])
+            requests += self._repair_rows(t, props[t.name], positions[t.name], header_look.get(t.name, []))
         if requests:
             sh.batch_update({"requests": requests})
         self._dashboard(positions[ORDERS], positions[DUPLICATES], dash_values)
@@ -87,35 +90,62 @@ class GoogleLayout:
         out.append({"repeatCell": {"range": {"sheetId": sid, "startRowIndex": 0, "endRowIndex": 1},
                                    "cell": {"userEnteredFormat": {"textFormat": {"bold": True}, "backgroundColor": _rgb("D9D9D9")}},
                                    "fields": "userEnteredFormat(textFormat,backgroundColor)"}})
-        for col in t.columns:
-            if col.number_format and col.key in pos:
-                # Plain-text columns keep long digit strings (USPS tracking, phones) exactly as typed.
-                fmt = ({"type": "TEXT", "pattern": "@"} if col.number_format == "@"
-                       else {"type": "NUMBER", "pattern": col.number_format})
-                out.append({"repeatCell": {"range": {"sheetId": sid, "startRowIndex": 1,
-                            "startColumnIndex": pos[col.key], "endColumnIndex": pos[col.key] + 1},
-                            "cell": {"userEnteredFormat": {"numberFormat": fmt}},
-                            "fields": "userEnteredFormat.numberFormat"}})
-            if col.choices and col.key in pos:
-                # setDataValidation replaces whatever is there, so repeating it adds nothing.
-                out.append({"setDataValidation": {"range": {"sheetId": sid, "startRowIndex": 1,
-                            "startColumnIndex": pos[col.key], "endColumnIndex": pos[col.key] + 1},
-                            "rule": {"condition": {"type": "ONE_OF_LIST", "values": [
-                                {"userEnteredValue": v} for v in col.choices]},
-                                "strict": col.key != "carrier", "showCustomUi": True}}})
-        existing = {str(v.get("userEnteredValue")) for rule in sheet.get("conditionalFormats", [])
-                    for v in rule.get("booleanRule", {}).get("condition", {}).get("values", [])}
-        for rule in t.colour_rules:
-            formula = rule_formula(rule, pos, self.threshold)
-            if formula in existing:
+        # Plain-text columns keep long digit strings (USPS tracking, phones) exactly as typed;
+        # dropdowns on every row below the header, including rows already there.
+        out += column_requests(t, sid, pos, start=1)
+        out += self._rules(t, sheet, pos)
+        if t.protect_service_columns:
+            out += self._protections(t, sheet, pos)
+        return out
+
+    def _rules(self, t: Tab, sheet: dict, pos: dict[str, int]) -> list[dict]:
+        """Colour rules over whole columns (so appended rows stay covered); older row-2 rules are replaced."""
+        sid = sheet["properties"]["sheetId"]
+        formulas = [[str(v.get("userEnteredValue")) for v in rule.get("booleanRule", {}).get(
+            "condition", {}).get("values", [])] for rule in sheet.get("conditionalFormats", [])]
+        wanted = {whole_column_formula(r, pos, self.threshold): r for r in t.colour_rules}
+        old = {rule_formula(r, pos, self.threshold) for r in t.colour_rules}
+        out: list[dict] = []
+        for index in reversed(range(len(formulas))):  # highest index first, so the others stay put
+            if any(f in old for f in formulas[index]):
+                out.append({"deleteConditionalFormatRule": {"sheetId": sid, "index": index}})
+        if out:
+            self.done.append(f"{t.name}: {len(out)} colour rule(s) widened to cover new rows")
+        have = {f for fs in formulas for f in fs}
+        for formula, rule in wanted.items():
+            if formula in have:
                 continue
             out.append({"addConditionalFormatRule": {"index": 0, "rule": {
-                "ranges": [{"sheetId": sid, "startRowIndex": 1}],
+                "ranges": [{"sheetId": sid, "startRowIndex": 0}],
                 "booleanRule": {"condition": {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": formula}]},
                                 "format": {"backgroundColor": _rgb(rule.background)}}}}})
             self.done.append(f"{t.name}: colour rule {rule.name}")
-        if t.protect_service_columns:
-            out += self._protections(t, sheet, pos)
+        return out
+
+    def _header_look_rows(self, tabs: list[Tab]) -> dict[str, list[int]]:
+        """Rows below the header that look like it (bold on grey): left by older versions' appends."""
+        resp = self.b.spreadsheet.fetch_sheet_metadata(params={
+            "ranges": [f"{quote_tab(t.name)}!A2:A" for t in tabs],
+            "fields": "sheets(properties.title,data(startRow,rowData.values.userEnteredFormat(textFormat.bold,backgroundColor)))"})
+        out: dict[str, list[int]] = {}
+        for sheet in resp.get("sheets", []):
+            title = sheet["properties"]["title"]
+            for data in sheet.get("data", []):
+                start = data.get("startRow", 0)
+                for i, row in enumerate(data.get("rowData", [])):
+                    fmt = (row.get("values") or [{}])[0].get("userEnteredFormat", {})
+                    if fmt.get("textFormat", {}).get("bold") and fmt.get("backgroundColor") == _rgb("D9D9D9"):
+                        out.setdefault(title, []).append(start + i)
+        return out
+
+    def _repair_rows(self, t: Tab, sheet: dict, pos: dict[str, int], rows: list[int]) -> list[dict]:
+        """Give rows that copied the header's look the data-row look (values are not touched)."""
+        sid = sheet["properties"]["sheetId"]
+        out = []
+        for start, end in runs(r for r in rows if r >= 1):
+            out += data_row_requests(t, sid, pos, start, end)
+        if rows:
+            self.done.append(f"{t.name}: {len(rows)} row(s) given the normal data-row look")
         return out
 
     def _protections(self, t: Tab, sheet: dict, pos: dict[str, int]) -> list[dict]:

@@ -20,8 +20,13 @@ _CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 NAME_ERROR = "#NAME?"
 
 
-def parse_input(value, option: str) -> dict:
-    """Turn one JSON value from a values write into a cell dict ({} means empty)."""
+def parse_input(value, option: str, fmt: dict | None = None) -> dict:
+    """Turn one JSON value from a values write into a cell dict ({} means empty).
+
+    `fmt` is the target cell's userEnteredFormat: typed text goes through its number
+    format (FACTS 3), so a Plain text (TEXT, '@') cell keeps '9400111899223100000001'
+    exactly while an Automatic cell turns it into a number.
+    """
     if value is None:
         return {}
     if isinstance(value, bool):
@@ -32,6 +37,8 @@ def parse_input(value, option: str) -> dict:
     if text == "":
         return {}
     if option != "USER_ENTERED":
+        return {"v": {"stringValue": text}}
+    if ((fmt or {}).get("numberFormat") or {}).get("type") == "TEXT":
         return {"v": {"stringValue": text}}
     if text.startswith("'"):
         # A leading apostrophe forces text and is not part of the stored value.
@@ -75,6 +82,11 @@ def format_number(x) -> str:
     x = _num(x)
     if isinstance(x, int):
         return str(x)
+    if abs(x) >= 1e15:
+        # FACTS 3: Automatic shows big numbers in scientific notation with 6 significant
+        # digits: 9400111899223100000001 reads back as 9.40011E+21 — the digits are gone.
+        mantissa, exp = f"{x:.5E}".split("E")
+        return mantissa.rstrip("0").rstrip(".") + "E+" + str(int(exp))
     return format(x, ".15g").replace("e+", "E+").replace("e-", "E-")
 
 

@@ -16,6 +16,10 @@ from tests.standin.oauth_token import issue_token
 from tests.standin.sheets_batchdispatch import apply_batch
 from tests.standin.sheets_model import ApiError, Spreadsheet
 
+# FACTS 5: Google refuses a request body over 10,485,760 bytes with this 400 INVALID_ARGUMENT text
+# (googleworkspace/dotnet-samples#23, talendcomp_tGoogleSheet#1, PSGSuite#62).
+MAX_BODY_BYTES = 10_485_760
+_TOO_BIG = f"Request payload size exceeds the limit: {MAX_BODY_BYTES} bytes."
 _AUTH_HELP = ("Expected OAuth 2 access token, login cookie or other valid authentication credential. "
               "See https://developers.google.com/identity/sign-in/web/devconsole-project.")
 _FAULT_MESSAGES = {
@@ -34,6 +38,7 @@ class StandinState:
         self.spreadsheets: dict[str, Spreadsheet] = {}
         self.tokens: set[str] = set()
         self.requests: list[tuple[str, str, dict]] = []
+        self.body_sizes: list[int] = []
         self.fail_queue: list[tuple[int, float | None]] = []
         self.fail_until_ts = 0.0
         self.fail_cycle = itertools.cycle((429,))
@@ -95,6 +100,7 @@ class SheetsApp:
                  for k, v in parse_qs(request.query_string.decode(), keep_blank_values=True).items()}
         with self.state.lock:
             self.state.requests.append((request.method, unquote(path), query))
+            self.state.body_sizes.append(request.content_length or 0)
             fault = self.state.next_fault()
         try:
             if fault:
@@ -103,6 +109,9 @@ class SheetsApp:
                 headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
                 return _json(code, err.body(), headers)
             self.check_auth(request)
+            if request.content_length and request.content_length > MAX_BODY_BYTES:
+                request.get_data()  # drain it, so the client reads our answer instead of a reset
+                raise ApiError(400, _TOO_BIG)
             with self.state.lock:
                 return _json(200, self.route(request, path))
         except ApiError as err:

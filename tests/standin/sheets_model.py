@@ -96,6 +96,20 @@ class Sheet:
         else:
             self.cells.pop((r, c), None)
 
+    def inherit_rows(self, source: int, start: int, count: int) -> None:
+        """Give rows [start, start+count) the format and validation of row `source` (values stay empty)."""
+        for (r, c), cell in list(self.cells.items()):
+            if r != source:
+                continue
+            copied = {k: copy.deepcopy(cell[k]) for k in ("fmt", "dv") if k in cell}
+            for row in range(start, start + count):
+                if copied:
+                    self.cells[(row, c)] = {**self.cells.get((row, c), {}), **copy.deepcopy(copied)}
+        for (r, c), rule in list(self.data_validation.items()):
+            if r == source:
+                for row in range(start, start + count):
+                    self.data_validation[(row, c)] = copy.deepcopy(rule)
+
     def clear_values(self, r1: int, c1: int, r2: int, c2: int) -> None:
         """Clear values (not formats) in an inclusive box."""
         for key in [k for k in self.cells if r1 <= k[0] <= r2 and c1 <= k[1] <= c2]:
@@ -157,6 +171,9 @@ class Sheet:
 
         self.cells = move(self.cells)
         self.data_validation = move(self.data_validation)
+        # FACTS 2: ranges of colour rules and protections move like A1 references: rows inserted
+        # before a range's first row push it down, rows inserted strictly inside make it grow, and
+        # an open-ended range (no end index, like A2:A) stays open-ended.
         for holder in self.protected_ranges + self.conditional_formats:
             for rng in holder.get("ranges", [holder.get("range")]):
                 if rng:

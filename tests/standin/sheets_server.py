@@ -147,6 +147,13 @@ class SheetsStandin:
         """Forget the request log."""
         with self._state.lock:
             self._state.requests.clear()
+            self._state.body_sizes.clear()
+
+    @property
+    def body_sizes(self) -> list[int]:
+        """The body size in bytes of every API request so far (same order as `requests`)."""
+        with self._state.lock:
+            return list(self._state.body_sizes)
 
     def fail_next(self, n: int, status: int = 429, retry_after=None) -> None:
         """The next n API requests fail with `status` (and Retry-After if given)."""
@@ -196,7 +203,8 @@ class SheetsStandin:
             sheet = self.sheet(sid, tab)
             sheet.grid["rowCount"] = max(sheet.rows, r + 1)
             sheet.grid["columnCount"] = max(sheet.cols, c + 1)
-            sheet.set_cell(r, c, cellvalues.parse_input(value, "USER_ENTERED"))
+            # What a person types goes through the cell's number format (FACTS 3).
+            sheet.set_cell(r, c, cellvalues.parse_input(value, "USER_ENTERED", sheet.lookup(r, c).get("fmt")))
 
 
 def offline_credentials(creds):

@@ -95,7 +95,9 @@ def _write(sheet: Sheet, r0: int, c0: int, rows: list, option: str, limit=None) 
         for j, val in enumerate(row):
             if val is not None:  # null leaves the cell alone and is not counted by Google
                 touched.append((i, j))
-                sheet.set_cell(r0 + i, c0 + j, cellvalues.parse_input(val, option))
+                # USER_ENTERED input goes through the cell's number format (FACTS 3).
+                fmt = sheet.lookup(r0 + i, c0 + j).get("fmt")
+                sheet.set_cell(r0 + i, c0 + j, cellvalues.parse_input(val, option, fmt))
     return {"updatedRange": sheet.a1(r0, c0, r0 + max(height, 1) - 1, c0 + max(width, 1) - 1),
             "updatedRows": len({t[0] for t in touched}), "updatedColumns": len({t[1] for t in touched}),
             "updatedCells": len(touched)}
@@ -191,6 +193,11 @@ def append(ss: Spreadsheet, text: str, body: dict, params) -> dict:
     width = max((len(r) for r in rows), default=0)
     if params.get("insertDataOption") == "INSERT_ROWS" and height:
         sheet.shift("ROWS", r0, height)
+        # FACTS 1: inserted rows take the format and data validation of the row before them
+        # (pygsheets #285/#573; InsertDimensionRequest.inheritFromBefore). On a header-only tab
+        # that row is the header, so the first orders come out bold and grey, with no dropdown.
+        if r0 > 0:
+            sheet.inherit_rows(r0 - 1, r0, height)
     if r0 + height > sheet.rows:
         sheet.grid["rowCount"] = r0 + height
     if c0 + width > sheet.cols:
