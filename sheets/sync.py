@@ -165,6 +165,7 @@ class SheetSync:
         report.cells = batch.cell_count()
         if not batch.is_empty():
             self.backend.write(batch)
+            self._audit_lost_answers()
         self.journal.mark_written(written)
         self.journal.mark_audit_written(audit_ids)
         for oid in report.restored:
@@ -174,6 +175,17 @@ class SheetSync:
         if pending or audit_ids:
             log.info("Sheet updated: %s", report.summary())
         return report
+
+    def _audit_lost_answers(self) -> None:
+        """Say in the Audit Log when Google's answer to an append was lost and what TrueCraft did."""
+        report = getattr(self.backend, "last_append", None)
+        if report is None or not report.lost_answers:
+            return
+        self.journal.audit(None, "sheet answer lost", "", f"{report.already_there} row(s) were already there",
+                           "truecraft", detail=(
+                               f"Google didn't answer {report.lost_answers} time(s) while rows were being added. "
+                               "TrueCraft read the tab again, found the rows that had landed by their ID, "
+                               "and sent only the missing ones, so nothing is doubled."))
 
     def _changed_cells(self, layout: Layout, shown: list[str], values: dict,
                        stored: StoredOrder) -> dict[int, object]:
