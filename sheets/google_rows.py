@@ -103,7 +103,7 @@ def split_by_size(items: list, budget: int = BODY_BUDGET) -> list[list]:
     current: list = []
     size = 2
     for item in items:
-        item_size = json_size(item) + 1
+        item_size = json_size(item) + 2  # json.dumps separates items with ", "
         if item_size + 2 > budget:
             raise ValueError(f"one row is {item_size:,} bytes, over Google's request limit")
         if current and size + item_size > budget:

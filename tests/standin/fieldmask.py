@@ -2,10 +2,21 @@
 from __future__ import annotations
 
 import copy
+import functools
 
 
-def parse_mask(mask: str) -> list[tuple[str, ...]]:
-    """Split a field mask into paths, expanding parentheses: 'a(b,c)' -> a.b, a.c."""
+def plain_copy(value):
+    """Deep copy of JSON-shaped data (dicts, lists, scalars) — much cheaper than copy.deepcopy."""
+    if isinstance(value, dict):
+        return {k: plain_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_copy(v) for v in value]
+    return value
+
+
+@functools.lru_cache(maxsize=256)
+def parse_mask(mask: str) -> tuple[tuple[str, ...], ...]:
+    """Split a field mask into paths, expanding parentheses: 'a(b,c)' -> a.b, a.c (cached: masks repeat)."""
     paths, depth, buf = [], 0, ""
     for ch in mask.replace("/", "."):
         if ch == "," and depth == 0:
@@ -17,7 +28,7 @@ def parse_mask(mask: str) -> list[tuple[str, ...]]:
         buf += ch
     if buf.strip():
         paths.extend(_expand(buf.strip()))
-    return [tuple(p.split(".")) for p in paths if p]
+    return tuple(tuple(p.split(".")) for p in paths if p)
 
 
 def _expand(item: str) -> list[str]:
@@ -55,7 +66,7 @@ def apply_update(target: dict, source: dict, mask: str) -> None:
     for path in parse_mask(mask):
         if path == ("*",):
             target.clear()
-            target.update(copy.deepcopy(source))
+            target.update(plain_copy(source))
             continue
         src, dst = source, target
         for key in path[:-1]:
@@ -63,6 +74,6 @@ def apply_update(target: dict, source: dict, mask: str) -> None:
             dst = dst.setdefault(key, {})
         last = path[-1]
         if isinstance(src, dict) and last in src:
-            dst[last] = copy.deepcopy(src[last])
+            dst[last] = plain_copy(src[last])
         else:
             dst.pop(last, None)

@@ -5,7 +5,7 @@ import copy
 import random
 
 from tests.standin import cellvalues
-from tests.standin.fieldmask import apply_update, parse_mask
+from tests.standin.fieldmask import apply_update, parse_mask, plain_copy
 from tests.standin.sheets_model import Sheet, bad_request
 
 EDITOR_EMAIL = "standin@standin-project.iam.gserviceaccount.com"
@@ -46,7 +46,7 @@ def _box(sheet: Sheet, rng: dict) -> tuple[int, int, int, int]:
 
 def _with_styles(fmt: dict) -> dict:
     """Google adds *ColorStyle twins for plain colours in stored formats."""
-    fmt = copy.deepcopy(fmt)
+    fmt = plain_copy(fmt)
     if "backgroundColor" in fmt and "backgroundColorStyle" not in fmt:
         fmt["backgroundColorStyle"] = {"rgbColor": fmt["backgroundColor"]}
     text = fmt.get("textFormat")
@@ -69,11 +69,11 @@ def _apply_cell(sheet: Sheet, r: int, c: int, data: dict, mask: str) -> None:
             else:
                 cell.pop("v", None)
         if top in ("*", "userEnteredFormat"):
-            fmt = dict(cell.get("fmt", {}))
+            fmt = plain_copy(cell.get("fmt", {}))  # formats may be shared between cells (row inheritance)
             src = data.get("userEnteredFormat", {})
             sub = ".".join(path[1:]) if len(path) > 1 else "*"
             apply_update(fmt, src, sub)
-            cell["fmt"] = _with_styles(fmt)
+            cell["fmt"] = _with_styles(fmt) if fmt else fmt
             if not cell["fmt"]:
                 cell.pop("fmt")
         if top in ("*", "note"):

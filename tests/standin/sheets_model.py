@@ -101,14 +101,15 @@ class Sheet:
         for (r, c), cell in list(self.cells.items()):
             if r != source:
                 continue
-            copied = {k: copy.deepcopy(cell[k]) for k in ("fmt", "dv") if k in cell}
+            copied = {k: cell[k] for k in ("fmt", "dv") if k in cell}
             for row in range(start, start + count):
                 if copied:
-                    self.cells[(row, c)] = {**self.cells.get((row, c), {}), **copy.deepcopy(copied)}
+                    # Shared, not copied: every writer copies a cell's format before changing it.
+                    self.cells[(row, c)] = {**self.cells.get((row, c), {}), **copied}
         for (r, c), rule in list(self.data_validation.items()):
             if r == source:
                 for row in range(start, start + count):
-                    self.data_validation[(row, c)] = copy.deepcopy(rule)
+                    self.data_validation[(row, c)] = rule  # rules are replaced, never changed in place
 
     def clear_values(self, r1: int, c1: int, r2: int, c2: int) -> None:
         """Clear values (not formats) in an inclusive box."""
