@@ -22,7 +22,7 @@ class ShopifyConnector(Connector):
     platform = Platform.SHOPIFY
     REQUIRED_ENV = ("SHOPIFY_SHOP", "SHOPIFY_ACCESS_TOKEN")
 
-    def __init__(self, client: ShopifyClient, page_size: int = 50) -> None:
+    def __init__(self, client: ShopifyClient, page_size: int = queries.ORDERS_PER_PAGE) -> None:
         self.client = client
         self.page_size = page_size
 
@@ -49,7 +49,7 @@ class ShopifyConnector(Connector):
             page = data.get("orders") or {}
             for node in page.get("nodes") or []:
                 try:
-                    order = order_from_graphql(node)
+                    order = order_from_graphql(self._complete(node))
                 except MappingError as exc:
                     bad.append(Quarantined(str(node.get("legacyResourceId") or node.get("id")),
                                            str(exc), node))
@@ -62,12 +62,30 @@ class ShopifyConnector(Connector):
             after = info.get("endCursor")
         return FetchResult(tuple(orders), tuple(bad), _iso(newest) if newest else None)
 
+    def _complete(self, node: dict) -> dict:
+        """Fetch the line items and fulfillments one poll page left out, so no order is cut short."""
+        items = node.get("lineItems") or {}
+        info = items.get("pageInfo") or {}
+        if info.get("hasNextPage"):
+            nodes, after = list(items.get("nodes") or []), info.get("endCursor")
+            while after:
+                more = (self.client.query(queries.ORDER_LINE_ITEMS, {"id": node["id"], "after": after})
+                        .get("order") or {}).get("lineItems") or {}
+                nodes += more.get("nodes") or []
+                page = more.get("pageInfo") or {}
+                after = page.get("endCursor") if page.get("hasNextPage") else None
+            node = {**node, "lineItems": {"nodes": nodes, "pageInfo": {"hasNextPage": False}}}
+        if len(node.get("fulfillments") or []) >= queries.FULFILLMENTS_PER_ORDER:
+            whole = self.client.query(queries.ORDER_FULFILLMENTS, {"id": node["id"]}).get("order") or {}
+            node = {**node, "fulfillments": whole.get("fulfillments") or node["fulfillments"]}
+        return node
+
     def get_order(self, platform_order_id: str) -> Order:
         """One order by its numeric id or gid."""
         node = self.client.query(queries.ORDER, {"id": order_gid(platform_order_id)}).get("order")
         if not node:
             raise ConnectorRejected(f"Shopify has no order {platform_order_id}")
-        return order_from_graphql(node)
+        return order_from_graphql(self._complete(node))
 
     def push_fulfilment(self, order: Order, shipment: Shipment, idempotency_key: str) -> PushResult:
         """fulfillmentCreate on the order's open fulfillment orders, unless this tracking number is there."""
@@ -116,7 +134,8 @@ class ShopifyConnector(Connector):
     def cancel_order(self, order: Order, reason: str = "duplicate") -> PushResult:
         """orderCancel with refund and restock (a duplicate was paid twice)."""
         variables = {"orderId": order_gid(order.platform_order_id), "reason": "OTHER",
-                     "refund": True, "restock": True, "notifyCustomer": True,
+                     "refundMethod": {"originalPaymentMethodsRefund": True}, "restock": True,
+                     "notifyCustomer": True,
                      "staffNote": f"Cancelled by TrueCraft: {reason}"}
         payload = self.client.query(queries.ORDER_CANCEL, variables, write=True)["orderCancel"]
         errors = payload.get("orderCancelUserErrors") or []

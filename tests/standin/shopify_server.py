@@ -4,8 +4,10 @@ Orders are held in the REST/webhook shape (the official examples' shape) and ser
 as GraphQL nodes. Every document is parsed and validated with graphql-core against
 SCHEMA_SDL, whose fulfillmentCreate input types are transcribed from
 shared/specs/shopify/graphql-fulfillmentCreate.json (a test checks they agree).
-Cost-based throttling is simulated: each query costs `query_cost` points from a
-bucket that refills only when a test calls restore(seconds).
+Cost is Shopify's (FACTS.md 7, tests/standin/shopify_cost.py): each document's requested
+cost is computed from the document and the variables sent; over 1,000 is refused before
+it runs with MAX_COST_EXCEEDED; otherwise the points come out of a leaky bucket that
+refills only when a test calls restore(seconds), and an empty bucket answers THROTTLED.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from flask import jsonify, request
 from graphql import build_schema, graphql_sync, parse, validate
 
 from tests.standin.server_base import StandinServer
+from tests.standin.shopify_cost import MAX_QUERY_COST, requested_cost
 
 SCHEMA_SDL = """
 scalar DateTime
@@ -37,7 +40,9 @@ type Query {
 }
 type Mutation {
   fulfillmentCreate(fulfillment: FulfillmentInput!, message: String): FulfillmentCreatePayload
-  orderCancel(orderId: ID!, reason: OrderCancelReason!, refund: Boolean, restock: Boolean!,
+  orderCancel(orderId: ID!, reason: OrderCancelReason!,
+              refund: Boolean @deprecated(reason: "Use refundMethod instead."),
+              refundMethod: OrderCancelRefundMethodInput, restock: Boolean!,
               notifyCustomer: Boolean, staffNote: String): OrderCancelPayload
   webhookSubscriptionCreate(topic: WebhookSubscriptionTopic!,
                             webhookSubscription: WebhookSubscriptionInput!): WebhookSubscriptionCreatePayload
@@ -67,7 +72,7 @@ type Product { id: ID! legacyResourceId: UnsignedInt64! }
 type ProductVariant { id: ID! legacyResourceId: UnsignedInt64! }
 type LineItem { id: ID! title: String! variantTitle: String sku: String quantity: Int!
   originalUnitPriceSet: MoneyBag! product: Product variant: ProductVariant }
-type LineItemConnection { nodes: [LineItem!]! }
+type LineItemConnection { nodes: [LineItem!]! pageInfo: PageInfo! }
 type FulfillmentTrackingInfo { company: String number: String url: URL }
 type Fulfillment { id: ID! status: String! createdAt: DateTime! trackingInfo(first: Int): [FulfillmentTrackingInfo!]! }
 type FulfillmentOrder { id: ID! status: String! }
@@ -95,6 +100,7 @@ type UserError { field: [String!] message: String! }
 type OrderCancelUserError { field: [String!] message: String! code: String }
 type FulfillmentCreatePayload { fulfillment: Fulfillment userErrors: [UserError!]! }
 type Job { id: ID! done: Boolean! }
+input OrderCancelRefundMethodInput { originalPaymentMethodsRefund: Boolean }
 type OrderCancelPayload { job: Job orderCancelUserErrors: [OrderCancelUserError!]! userErrors: [UserError!]! }
 """
 
@@ -111,8 +117,8 @@ class ShopifyStandin(StandinServer):
 
     API_PATH = "/admin/api/2026-07/graphql.json"
 
-    def __init__(self, token: str = "shpat_test", query_cost: int = 10,
-                 maximum: int = 2000, restore_rate: float = 100.0) -> None:
+    def __init__(self, token: str = "shpat_test", query_cost: int | None = None,
+                 maximum: int = 1000, restore_rate: float = 100.0) -> None:
         super().__init__("shopify-standin")
         self.token = token
         self.orders: dict[str, dict] = {}
@@ -160,15 +166,24 @@ class ShopifyStandin(StandinServer):
         if problems:
             self.record_spec_errors(problems)
             return jsonify({"errors": [{"message": m} for m in problems]})
+        points = self.query_cost
+        if points is None:
+            points = requested_cost(body["query"], body.get("variables") or {})
+        if points > MAX_QUERY_COST:  # refused before it runs, whatever the bucket holds (FACTS 7)
+            self.record_spec_errors([f"MAX_COST_EXCEEDED: requested cost {points}"])
+            return jsonify({"errors": [{
+                "message": f"Query cost is {points}, which exceeds the single query max cost limit "
+                           f"({MAX_QUERY_COST}).",
+                "extensions": {"code": "MAX_COST_EXCEEDED", "cost": points, "maxCost": MAX_QUERY_COST}}]})
         with self.lock:
-            cost = self._cost_status(self.query_cost)
-            if self.available < self.query_cost:
+            cost = self._cost_status(points)
+            if self.available < points:
                 return jsonify({"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
                                 "extensions": {"cost": cost}})
-            self.available -= self.query_cost
+            self.available -= points
             result = graphql_sync(SCHEMA, body["query"], root_value=_Root(self),
                                   variable_values=body.get("variables") or {})
-            cost = self._cost_status(self.query_cost)
+            cost = self._cost_status(points)
         out: dict[str, Any] = {"data": result.data, "extensions": {"cost": cost}}
         if result.errors:
             self.record_spec_errors([e.message for e in result.errors])
@@ -264,15 +279,29 @@ class _Root:
         self.standin.webhooks.append(record)
         return {"webhookSubscription": dict(record), "userErrors": []}
 
-    def orderCancel(self, info, orderId, reason, restock, refund=None, **rest):  # noqa: N802,N803,D102
+    def orderCancel(self, info, orderId, reason, restock, refund=None, refundMethod=None, **rest):  # noqa: N802,N803,D102
+        if refund is not None:  # deprecated in 2026-07 (FACTS 8): flag any use of it
+            self.standin.record_spec_errors(["orderCancel: the deprecated `refund` argument was used"])
         order = self.standin.orders.get(orderId.rsplit("/", 1)[-1])
         if order is None:
             return {"job": None, "orderCancelUserErrors": [{"message": "Order does not exist"}], "userErrors": []}
         order["cancelled_at"] = datetime.now(timezone.utc).isoformat()
         order["updated_at"] = order["cancelled_at"]
-        self.standin.cancelled.append({"id": orderId, "reason": reason, "refund": refund, "restock": restock, **rest})
+        self.standin.cancelled.append({"id": orderId, "reason": reason, "refund": refund,
+                                       "refundMethod": refundMethod, "restock": restock, **rest})
         return {"job": {"id": f"gid://shopify/Job/{next(self.standin._ids)}", "done": False},
                 "orderCancelUserErrors": [], "userErrors": []}
+
+
+def _paged(items: list[dict]):
+    """A connection resolver honouring first/after, as Shopify pages nested connections."""
+    def resolve(info, first=None, after=None, **_):
+        start = int(after) if after else 0
+        page = items[start:start + (first or len(items))]
+        return {"nodes": page, "pageInfo": {"hasNextPage": start + len(page) < len(items),
+                                            "hasPreviousPage": start > 0, "endCursor": str(start + len(page)),
+                                            "startCursor": str(start)}}
+    return resolve
 
 
 def _fulfilment_node(f: dict) -> dict:
@@ -310,13 +339,13 @@ def _node(o: dict, shop: ShopifyStandin) -> dict:
             "city": ship.get("city"), "province": ship.get("province"), "provinceCode": ship.get("province_code"),
             "zip": ship.get("zip"), "countryCodeV2": ship.get("country_code"), "phone": ship.get("phone")},
         "totalPriceSet": _money(o.get("total_price"), cur),
-        "lineItems": {"nodes": [{
+        "lineItems": _paged([{
             "id": f"gid://shopify/LineItem/{li.get('id')}", "title": li.get("title"),
             "variantTitle": li.get("variant_title"), "sku": li.get("sku"), "quantity": li.get("quantity"),
             "originalUnitPriceSet": _money(li.get("price"), cur),
             "product": {"id": "p", "legacyResourceId": str(li["product_id"])} if li.get("product_id") else None,
             "variant": {"id": "v", "legacyResourceId": str(li["variant_id"])} if li.get("variant_id") else None,
-        } for li in o.get("line_items") or []]},
-        "fulfillments": [_fulfilment_node(f) for f in o.get("fulfillments") or []],
+        } for li in o.get("line_items") or []]),
+        "fulfillments": lambda info, first=None: [_fulfilment_node(f) for f in o.get("fulfillments") or []][:first],
         "fulfillmentOrders": {"nodes": list(shop.fulfillment_orders.get(str(o["id"]), []))},
     }
