@@ -145,7 +145,7 @@ class World:
     def __init__(self, tmp: Path, poll_seconds: int, budget: int, log=print) -> None:
         self.tmp, self.poll_seconds, self.budget, self.log = tmp, poll_seconds, budget, log
         self.sheets = SheetsStandin().start()
-        self.shop = ShopifyStandin().start()
+        self.shop = ShopifyStandin(realtime=True).start()
         self.sid = self.sheets.create_spreadsheet("TrueCraft bench")
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"

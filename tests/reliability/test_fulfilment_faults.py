@@ -25,7 +25,7 @@ def _is_push(rec) -> bool:
 
 @pytest.fixture
 def shopify():
-    shop = ShopifyStandin().start()
+    shop = ShopifyStandin(realtime=True).start()  # serve waits in real time for the bucket to refill
     try:
         yield shop
     finally:

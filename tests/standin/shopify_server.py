@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import itertools
 import re
+import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -118,7 +119,7 @@ class ShopifyStandin(StandinServer):
     API_PATH = "/admin/api/2026-07/graphql.json"
 
     def __init__(self, token: str = "shpat_test", query_cost: int | None = None,
-                 maximum: int = 1000, restore_rate: float = 100.0) -> None:
+                 maximum: int = 1000, restore_rate: float = 100.0, realtime: bool = False) -> None:
         super().__init__("shopify-standin")
         self.token = token
         self.orders: dict[str, dict] = {}
@@ -127,6 +128,10 @@ class ShopifyStandin(StandinServer):
         self.webhooks: list[dict] = []  # webhook subscriptions: {id, topic, uri, format, createdAt}
         self.query_cost, self.maximum, self.restore_rate = query_cost, maximum, restore_rate
         self.available = float(maximum)
+        # Shopify's bucket leaks back in real time (restore_rate points a second). Unit tests keep
+        # time still and call restore() from the client's injected sleep; tests that drive another
+        # process (serve sleeps for real) pass realtime=True.
+        self.realtime, self._last = realtime, time.monotonic()
         self._ids = itertools.count(9000001)
         self.app.add_url_rule(self.API_PATH, "graphql", self._graphql, methods=["POST"])
 
@@ -176,6 +181,10 @@ class ShopifyStandin(StandinServer):
                            f"({MAX_QUERY_COST}).",
                 "extensions": {"code": "MAX_COST_EXCEEDED", "cost": points, "maxCost": MAX_QUERY_COST}}]})
         with self.lock:
+            if self.realtime:
+                now = time.monotonic()
+                self.available = min(self.maximum, self.available + (now - self._last) * self.restore_rate)
+                self._last = now
             cost = self._cost_status(points)
             if self.available < points:
                 return jsonify({"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
