@@ -58,6 +58,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     settings = Settings.from_env()
     setup_logging(settings.secrets(), args.verbose)
+    from core.secrets import check_settings
+
+    problems = check_settings(settings.env)
+    if problems and args.command != "doctor":  # doctor lists them with the rest
+        for problem in problems:
+            print(f"Setting problem: {problem}", file=sys.stderr)
+        return 2
     mod = _import(COMMANDS[args.command][0])
     runner = getattr(mod, f"run_{args.command}", None) or getattr(mod, "run", None) if mod else None
     if runner is None:

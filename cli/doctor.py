@@ -97,6 +97,27 @@ def check_extras(settings: Settings) -> None:
                        ("TRUECRAFT_EDIT_SECRET", "instant sheet edits (Apps Script)"),
                        ("TRUECRAFT_SMTP_URL", "tracking e-mails for Square invoices and craft-fair orders")):
         _line(OK if env.get(name) else WARN, f"{what}: {'on' if env.get(name) else f'off — set {name}'}")
+    from core.secrets import check_settings
+
+    for problem in check_settings(env):
+        _line(BAD, problem)
+
+
+def check_file_modes(settings: Settings) -> None:
+    """Warn when files holding tokens or buyers' details can be read by other users of this computer."""
+    import stat
+
+    from webhooks.inbox import inbox_path
+
+    candidates = [settings.db, settings.db + "-wal", settings.db + "-shm", inbox_path(settings.db) or "",
+                  settings.workbook]
+    loose = []
+    for name in candidates:
+        path = Path(name) if name else None
+        if path is not None and path.exists() and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            loose.append(str(path))
+    for path in loose:
+        _line(WARN, f"{path} can be read by other users of this computer: run  chmod 600 {path}")
 
 
 def doctor(settings: Settings, offline: bool = False) -> int:
@@ -107,6 +128,7 @@ def doctor(settings: Settings, offline: bool = False) -> int:
     sheet_ok = check_sheet(settings, offline)
     platforms_ok = check_platforms(settings, offline)
     check_extras(settings)
+    check_file_modes(settings)
     print()
     if sheet_ok and platforms_ok:
         print("All set. Run `python main.py sync --once` to bring in orders.")

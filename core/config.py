@@ -67,5 +67,7 @@ class Settings:
         )
 
     def secrets(self) -> list[str]:
-        """Secret values currently configured (for scrubbing logs and messages)."""
-        return [self.env[n] for n in SECRET_NAMES if self.env.get(n) and len(self.env[n]) >= 4]
+        """Secret values currently configured, in every encoded and decoded form (for scrubbing)."""
+        from core.secrets import secret_forms
+
+        return secret_forms(self.env[n] for n in SECRET_NAMES if self.env.get(n) and len(self.env[n]) >= 4)

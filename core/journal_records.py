@@ -1,7 +1,7 @@
 """The journal's records besides orders: audit trail, webhook events, cursors, quarantine, settings."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from core.serialize import dumps
@@ -65,6 +65,25 @@ class RecordsMixin:
         with self.transaction():
             self._db.executemany("UPDATE events SET state=?, error=? WHERE source=? AND event_id=?",
                                  [(state, error, source, event_id) for source, event_id, state, error in finished])
+
+    def prune_events(self, keep_days: int = 30, every_hours: int = 6, batch: int = 5000) -> int:
+        """Delete processed webhook events older than `keep_days`, at most once every `every_hours`.
+
+        Their orders are in the orders table; the event rows (each with its raw body) only
+        serve to answer a platform's redelivery "duplicate", which platforms stop after days.
+        """
+        now = now_utc()
+        last = self.kv_get("events:pruned_at")
+        if last and now - datetime.fromisoformat(last) < timedelta(hours=every_hours):
+            return 0
+        cutoff = (now - timedelta(days=keep_days)).isoformat()
+        with self.transaction():
+            gone = self._db.execute(
+                "DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE state='done'"
+                " AND received_at < ? LIMIT ?)", (cutoff, batch)).rowcount
+            self._db.execute("INSERT INTO kv (key, value) VALUES ('events:pruned_at', ?) ON CONFLICT(key)"
+                             " DO UPDATE SET value=excluded.value", (now.isoformat(),))
+        return gone
 
     def pending_events(self, limit: int = 500) -> list[dict]:
         """Stored events not yet processed."""

@@ -13,13 +13,24 @@ class SecretScrubber(logging.Filter):
         super().__init__()
         self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
 
+    def scrub(self, text: str) -> str:
+        """The text with every secret (in every form) replaced by '***'."""
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
     def filter(self, record: logging.LogRecord) -> bool:
-        """Scrub the fully formatted message (args included)."""
+        """Scrub the formatted message, and the traceback and stack text that would follow it."""
         if self.secrets:
-            msg = record.getMessage()
-            for secret in self.secrets:
-                msg = msg.replace(secret, "***")
-            record.msg, record.args = msg, ()
+            record.msg, record.args = self.scrub(record.getMessage()), ()
+            if record.exc_info:
+                # Exception text can quote a secret (urlsplit's port error did): format it now, scrubbed.
+                record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
+                record.exc_info = None
+            elif record.exc_text:
+                record.exc_text = self.scrub(record.exc_text)
+            if record.stack_info:
+                record.stack_info = self.scrub(record.stack_info)
         return True
 
 

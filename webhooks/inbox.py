@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterable
 
+from core.journal import private_file
 from core.journal_records import now_utc
 
 log = logging.getLogger("truecraft.webhooks")
@@ -56,7 +57,7 @@ class Inbox:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)  # it holds buyers' names, addresses and e-mails: owner only
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")

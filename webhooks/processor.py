@@ -179,6 +179,7 @@ def _failed(journal: Journal, event: dict, exc: Exception, report: ProcessReport
 def _finish(journal: Journal, finished: list[tuple[str, str, str, str]]) -> None:
     if finished:
         journal.finish_events(finished)
+        journal.prune_events()  # processed events older than 30 days, checked every 6 hours
 
 
 def _order_for(event: Mapping[str, Any], connectors: Mapping[str, Connector],

@@ -28,7 +28,7 @@ import waitress
 from waitress import wasyncore
 
 from core.journal import Journal
-from webhooks.app import create_app
+from webhooks.app import MAX_BODY_BYTES, create_app
 from webhooks.inbox import Inbox, inbox_path
 from webhooks.jobs import Jobs
 from webhooks.worker import JobsProcess, JobsStartError
@@ -124,8 +124,11 @@ def serve(runner: Any, host: str, port: int, stop_event: threading.Event | None 
     worker = child or (Jobs(runner, settings) if jobs else None)
     app = create_app(runner.journal, settings, on_event=worker.wake if worker else None, inbox=inbox)
     inflight = _InFlight(app)
+    # The body limit is enforced by waitress while it reads, so an oversized POST is refused
+    # (413) before it is buffered to a temp file; the default would let 1 GiB per request through.
     server = waitress.create_server(inflight, host=host, port=port, threads=threads,
-                                    clear_untrusted_proxy_headers=True, ident="truecraft")
+                                    clear_untrusted_proxy_headers=True, ident="truecraft",
+                                    max_request_body_size=MAX_BODY_BYTES + 64 * 1024)
     log.info("TrueCraft is listening on http://%s:%s (webhooks at /webhooks/<platform>)",
              server.effective_host, server.effective_port)
     server_thread = threading.Thread(target=server.run, name="waitress", daemon=True)

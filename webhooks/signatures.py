@@ -89,10 +89,12 @@ def verify_etsy(secret: str | None, body: bytes, msg_id: str | None, timestamp: 
     secret = _need(secret, "ETSY_WEBHOOK_SECRET")
     if not (msg_id and timestamp and header):
         raise SignatureError("the Etsy webhook-id, webhook-timestamp or webhook-signature header is missing")
-    try:
-        sent = int(timestamp.strip())
-    except ValueError:
-        raise SignatureError("the Etsy webhook-timestamp is not a number") from None
+    stamp = timestamp.strip()
+    # Seconds since 1970: ten digits today. A longer string is refused before any arithmetic,
+    # so a 400-digit value can't overflow a float (it used to raise OverflowError -> a 500).
+    if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
+        raise SignatureError("the Etsy webhook-timestamp is not a time in seconds")
+    sent = int(stamp)
     current = time.time() if now is None else now
     if abs(current - sent) > tolerance:
         # Too old is a replay; too new means a clock problem — either way refuse.

@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from pathlib import Path
 from typing import Mapping
-from urllib.parse import unquote, urlsplit
+from core.secrets import SettingError, SmtpTarget, parse_smtp_url
 
 from automations.fulfilment.tracking import tracking_url
 from core.models import Order, Shipment
@@ -56,15 +56,19 @@ class Mailer:
     """Composes tracking e-mails and sends them over SMTP (or describes them in a dry run)."""
 
     def __init__(self, smtp_url: str = "", mail_from: str = "", shop_name: str = "",
-                 template_path: str | Path | None = None, timeout: float = 15.0) -> None:
+                 template_path: str | Path | None = None, timeout: float = 15.0,
+                 allow_plaintext: bool = False) -> None:
         self.smtp_url, self.mail_from, self.shop_name = (smtp_url or "").strip(), mail_from.strip(), shop_name
         self.template_path, self.timeout = Path(template_path or TEMPLATE), timeout
+        # Only for a relay on this computer (loopback): a password never crosses a network in clear.
+        self.allow_plaintext = allow_plaintext
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Mailer":
-        """TRUECRAFT_SMTP_URL, TRUECRAFT_MAIL_FROM, TRUECRAFT_SHOP_NAME, TRUECRAFT_MAIL_TEMPLATE."""
+        """TRUECRAFT_SMTP_URL, _MAIL_FROM, _SHOP_NAME, _MAIL_TEMPLATE, _SMTP_ALLOW_PLAINTEXT (loopback only)."""
         return cls(env.get("TRUECRAFT_SMTP_URL", ""), env.get("TRUECRAFT_MAIL_FROM", ""),
-                   env.get("TRUECRAFT_SHOP_NAME", ""), env.get("TRUECRAFT_MAIL_TEMPLATE") or None)
+                   env.get("TRUECRAFT_SHOP_NAME", ""), env.get("TRUECRAFT_MAIL_TEMPLATE") or None,
+                   allow_plaintext=(env.get("TRUECRAFT_SMTP_ALLOW_PLAINTEXT") or "").strip().lower() == "yes")
 
     @property
     def configured(self) -> bool:
@@ -99,11 +103,14 @@ class Mailer:
                               "no mail server set up (TRUECRAFT_SMTP_URL), so it was not sent")
         if not self.mail_from:
             raise MailAuthError("set TRUECRAFT_MAIL_FROM to the address tracking e-mails come from")
-        url = urlsplit(self.smtp_url)
         try:
-            with self._connect(url) as smtp:
-                if url.username:
-                    smtp.login(unquote(url.username), unquote(url.password or ""))
+            target = parse_smtp_url(self.smtp_url)
+        except SettingError as exc:
+            raise MailAuthError(str(exc)) from None
+        try:
+            with self._connect(target) as smtp:
+                if target.username:
+                    smtp.login(target.username, target.password)
                 smtp.send_message(msg)
         except smtplib.SMTPAuthenticationError:
             raise MailAuthError("the mail server refused the login — check the user and password in "
@@ -116,19 +123,25 @@ class Mailer:
             raise MailRejected(f"the mail server refused the e-mail ({exc.smtp_code})") from None
         except (OSError, smtplib.SMTPException) as exc:
             log.warning("SMTP failed: %s", type(exc).__name__)
-            raise MailTemporaryError(f"couldn't reach the mail server {url.hostname}") from None
+            raise MailTemporaryError(f"couldn't reach the mail server {target.host}") from None
         return MailResult(True, False, msg["Message-ID"], text, f"sent to {msg['To']}")
 
-    def _connect(self, url) -> smtplib.SMTP:
-        host, scheme = url.hostname or "localhost", (url.scheme or "smtp").lower()
-        if scheme == "smtps":
-            return smtplib.SMTP_SSL(host, url.port or 465, timeout=self.timeout,
+    def _connect(self, target: SmtpTarget) -> smtplib.SMTP:
+        """Connect so that a password only ever travels encrypted (smtps://, or STARTTLS)."""
+        if target.scheme == "smtps":
+            return smtplib.SMTP_SSL(target.host, target.port, timeout=self.timeout,
                                     context=ssl.create_default_context())
-        smtp = smtplib.SMTP(host, url.port or 587, timeout=self.timeout)
+        smtp = smtplib.SMTP(target.host, target.port, timeout=self.timeout)
         smtp.ehlo()
         if smtp.has_extn("starttls"):
             smtp.starttls(context=ssl.create_default_context())
             smtp.ehlo()
+        elif target.username and not (self.allow_plaintext and target.loopback):
+            smtp.close()
+            raise MailAuthError(
+                f"the mail server {target.host} doesn't offer encryption (STARTTLS), so TrueCraft won't send "
+                "your mail password over the network in clear. Use smtps://…:465 or a server with STARTTLS "
+                "on port 587 (a relay on this computer may set TRUECRAFT_SMTP_ALLOW_PLAINTEXT=yes)")
         return smtp
 
     def _render(self, values: dict[str, str]) -> str:
