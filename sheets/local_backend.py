@@ -130,7 +130,9 @@ class LocalWorkbookBackend(SheetBackend):
         return done
 
     def _save(self, wb) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # The workbook holds buyers' names and addresses: a folder we create is 0700, and
+        # mkstemp makes the file 0600, which os.replace keeps.
+        self.path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".truecraft-", suffix=".xlsx", dir=self.path.parent)
         os.close(fd)
         try:
