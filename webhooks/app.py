@@ -73,6 +73,8 @@ def create_app(journal: Journal, settings: Any, on_event: OnEvent | None = None,
             log.error("could not store a %s webhook (%s); asked the sender to retry", source,
                       type(exc).__name__)
             return _reply(503, ok=False, error="temporarily unable to store the event, retry later")
+        if new:
+            health_cache.invalidate()
         if new and on_event is not None:  # sent after the commit: the woken pass finds the event
             try:
                 on_event(got.source)
@@ -121,6 +123,10 @@ class HealthCache:
         self.journal, self.inbox = journal, inbox
         self._at, self._reply = -1.0, (200, b"")
         self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        """Something /healthz counts changed (an event was stored): recompute on the next call."""
+        self._at = -1.0
 
     def reply(self) -> tuple[int, bytes]:
         """(status, JSON body), fresh to within HEALTH_TTL_SECONDS."""
