@@ -7,7 +7,11 @@ import subprocess
 import sys
 import time
 
+from urllib.parse import quote
+
 import requests
+
+from core.secrets import secret_forms
 
 from tests.reliability.harness import REPO, SECRETS, free_port, send_orders, shopify_order, signed_shopify
 from tests.reliability.scenarios import settle
@@ -19,7 +23,7 @@ PLATFORM_SECRETS = {
     "SQUARE_ACCESS_TOKEN": "EAAAsq_RELIABILITY_token_5d1e",
     "AMAZON_LWA_CLIENT_SECRET": "amzn_RELIABILITY_secret_0f4b", "AMAZON_REFRESH_TOKEN": "Atzr|RELIABILITY_9e21",
 }
-SMTP_PASSWORD = "smtp_RELIABILITY_pw_7c2e"
+SMTP_PASSWORD = "smtp_RELIABILITY/pw@7c2e"  # a '/' and an '@', written URL-encoded in the setting
 
 
 def test_no_secret_leaks_anywhere_while_things_go_wrong(make_rig, tmp_path):
@@ -29,7 +33,7 @@ def test_no_secret_leaks_anywhere_while_things_go_wrong(make_rig, tmp_path):
                    ETSY_SHOP_ID="42", ETSY_API_URL=dead, SQUARE_API_URL=dead, SQUARE_LOCATION_IDS="L1",
                    AMAZON_LWA_CLIENT_ID="amzn1.application-oa2-client.x", AMAZON_MARKETPLACE_ID="ATVPDKIKX0DER",
                    AMAZON_SP_API_URL=dead, AMAZON_LWA_URL=dead + "/auth/o2/token",
-                   TRUECRAFT_SMTP_URL=f"smtp://maker:{SMTP_PASSWORD}@127.0.0.1:{free_port()}",
+                   TRUECRAFT_SMTP_URL=f"smtp://maker:{quote(SMTP_PASSWORD, safe='')}@127.0.0.1:{free_port()}",
                    TRUECRAFT_PLATFORM_POLL_SECONDS="1", TRUECRAFT_RETRY_ATTEMPTS="2")
     rig.serve.start()
     answers: list[str] = []
@@ -71,7 +75,9 @@ def test_no_secret_leaks_anywhere_while_things_go_wrong(make_rig, tmp_path):
     secrets = {**SECRETS, **PLATFORM_SECRETS, "SMTP password": SMTP_PASSWORD,
                "service-account key": key.splitlines()[1],
                **{f"Google token {i}": t for i, t in enumerate(rig.sheet.standin.issued_tokens())}}
-    leaks = [(name, where) for name, value in secrets.items() for where, text in produced.items() if value in text]
+    # every form of every secret: as written, URL-decoded and -encoded, base64 both ways
+    leaks = [(name, form, where) for name, value in secrets.items() for form in secret_forms([value])
+             for where, text in produced.items() if form in text]
     assert leaks == []
     # and the run really exercised the failure paths (otherwise nothing was proved)
     assert rig.sheet.standin.issued_tokens() and len(produced["serve log"]) > 500
