@@ -34,9 +34,13 @@ def _p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else 0.0
 
 
-def _pollers(base: str, clients: int, stop, out) -> None:
+def _pollers(base: str, clients: int, stop, out, nice: bool = False) -> None:
     """`clients` anonymous pollers in one process of their own (so their work is not the sender's
     GIL wait, and they take one core, as remote pollers would take none of ours)."""
+    import os
+
+    if nice:
+        os.nice(19)  # remote pollers would use none of serve's CPU: here they get only what it leaves
     times: list[float] = []
 
     def poll() -> None:
@@ -53,11 +57,11 @@ def _pollers(base: str, clients: int, stop, out) -> None:
     out.put(times)
 
 
-def measure(serve: ServeProcess, orders: int, pollers: int, first: int = 0) -> dict:
+def measure(serve: ServeProcess, orders: int, pollers: int, first: int = 0, nice: bool = False) -> dict:
     """Ack latencies (ms) of `orders` signed deliveries while `pollers` processes poll /healthz flat out."""
     ctx = multiprocessing.get_context("spawn")
     stop, out = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=_pollers, args=(serve.base, pollers, stop, out), daemon=True)] if pollers else []
+    procs = [ctx.Process(target=_pollers, args=(serve.base, pollers, stop, out, nice), daemon=True)] if pollers else []
     for p in procs:
         p.start()
     time.sleep(1.0 if pollers else 0)  # let the pollers get going before the first order
