@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from core.journal import Journal
@@ -30,11 +32,34 @@ CREATE TABLE IF NOT EXISTS fulfilment_outbox (
     reason TEXT NOT NULL DEFAULT '',
     result TEXT NOT NULL DEFAULT '{}',
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    lease_owner TEXT,
+    lease_until TEXT
 );
 CREATE INDEX IF NOT EXISTS fulfilment_outbox_state ON fulfilment_outbox (state, retry_at);
 """
 OPEN_STATES = ("decided", "failed", "needs_attention", "withdrawn")  # may still be (re)decided
+# A claim is a lease: while it runs, no other process (serve, a `sync --once` beside it) gets the
+# entry. If the holder dies, the lease ends at once (its pid is gone) or, on another host, when it expires.
+LEASE = timedelta(minutes=10)
+OWNER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _holder_alive(owner: str | None) -> bool:
+    """Is the process holding a lease still running? A holder on another host can't be asked: it
+    counts as alive until its lease expires."""
+    if not owner or owner == OWNER:
+        return False
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def idempotency_key(order_id: str, kind: str, tracking: str = "") -> str:
@@ -68,6 +93,10 @@ class Outbox:
             for statement in SCHEMA.strip().split(";"):
                 if statement.strip():
                     journal.execute(statement)
+            have = {r[1] for r in journal.execute("PRAGMA table_info(fulfilment_outbox)")}
+            for column in ("lease_owner", "lease_until"):  # journals made before leases existed
+                if column not in have:
+                    journal.execute(f"ALTER TABLE fulfilment_outbox ADD COLUMN {column} TEXT")
 
     def enqueue(self, order_id: str, kind: str, payload: dict[str, Any], now: datetime,
                 tracking: str = "") -> tuple[Entry, bool]:
@@ -100,17 +129,27 @@ class Outbox:
             return keys
 
     def claim_due(self, now: datetime, kinds: tuple[str, ...] = ("push", "cancel", "email")) -> list[Entry]:
-        """Entries to work on now, oldest first: decided, due retries, and 'sent' left by a crash.
+        """Claim the entries to work on now, oldest first: decided, due retries, and 'sent' left by a crash.
 
-        Assumes one pusher per journal (the Runner): a 'sent' entry found here is never
-        in flight elsewhere, and sending it again is safe because the key is the same.
+        The claim is atomic across processes (one write transaction) and is a lease: an
+        entry another live process holds is not handed out, so two pushers never send the
+        same thing at once. A 'sent' entry whose holder died is sent again with the same key.
         """
         marks = ",".join("?" for _ in kinds)
-        rows = self.journal.execute(
-            f"SELECT * FROM fulfilment_outbox WHERE kind IN ({marks}) AND ("
-            " state IN ('decided','sent') OR (state IN ('failed','needs_attention') AND retry_at IS NOT NULL))"
-            " ORDER BY id", kinds).fetchall()
-        return [e for e in map(_entry, rows) if e.retry_at is None or e.retry_at <= now.isoformat()]
+        stamp = now.isoformat()
+        with self.journal.transaction():
+            rows = self.journal.execute(
+                f"SELECT * FROM fulfilment_outbox WHERE kind IN ({marks}) AND ("
+                " state IN ('decided','sent') OR (state IN ('failed','needs_attention') AND retry_at IS NOT NULL))"
+                " ORDER BY id", kinds).fetchall()
+            free = [r for r in rows if (r["retry_at"] is None or r["retry_at"] <= stamp) and (
+                r["lease_owner"] in (None, OWNER) or (r["lease_until"] or "") <= stamp
+                or not _holder_alive(r["lease_owner"]))]
+            until = (now + LEASE).isoformat()
+            for row in free:
+                self.journal.execute("UPDATE fulfilment_outbox SET lease_owner=?, lease_until=? WHERE id=?",
+                                     (OWNER, until, row["id"]))
+        return [_entry(r) for r in free]
 
     def mark_sent(self, key: str, now: datetime) -> None:
         """About to call the platform (or SMTP): from here a crash means 'send again, same key'."""
@@ -119,13 +158,14 @@ class Outbox:
 
     def mark_confirmed(self, key: str, result: dict[str, Any], now: datetime) -> None:
         """The platform (or mail server) has it."""
-        self._set(key, now, state="confirmed", retry_at=None, reason="", result=json.dumps(result, default=str))
+        self._set(key, now, state="confirmed", retry_at=None, reason="", result=json.dumps(result, default=str),
+                  lease_owner=None, lease_until=None)
 
     def mark_failed(self, key: str, reason: str, retry_at: datetime | None, now: datetime,
                     state: str = "failed", result: dict | None = None) -> None:
         """Failed with a plain reason; retried at `retry_at` when given, else final."""
         self._set(key, now, state=state, retry_at=retry_at.isoformat() if retry_at else None,
-                  reason=reason, result=json.dumps(result or {}, default=str))
+                  reason=reason, result=json.dumps(result or {}, default=str), lease_owner=None, lease_until=None)
 
     def get(self, key: str) -> Entry | None:
         """One entry by idempotency key."""

@@ -46,6 +46,8 @@ class StandinServer:
         self.requests: list[Recorded] = []
         self.lock = threading.RLock()
         self._faults: list[_Fault] = []
+        self.slow_when: Callable[[Recorded], bool] | None = None  # requests answered slowly
+        self.slow_seconds = 0.0
         self._server = None
         self._thread: threading.Thread | None = None
         self.app.before_request(self._before)
@@ -107,6 +109,8 @@ class StandinServer:
             if fault is not None:
                 self._faults.remove(fault)
         request.environ["standin.record"] = rec
+        if self.slow_when is not None and self.slow_when(rec):
+            time.sleep(self.slow_seconds)  # a real platform takes time to commit a write
         if fault is not None and not fault.after_commit:
             return self._fault_response(fault)
         request.environ["standin.fault"] = fault
