@@ -8,10 +8,12 @@ x-remaining-this-second / x-remaining-today: at 0 per second we pause a second
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any, Callable
 
 import requests
+from filelock import FileLock
 
 from connectors.base import ConnectorAuthError, ConnectorRejected, ConnectorTemporaryError
 from connectors.idempotent import single_attempt
@@ -40,6 +42,13 @@ class TokenStore:
         """A stored token, if the store can read."""
         getter = getattr(self.target, "kv_get", None)
         return getter(key) if getter else None
+
+    def lock(self):
+        """A lock every TrueCraft process on this journal shares (a file beside it), else a no-op."""
+        path = getattr(self.target, "path", None)
+        if not path or path == ":memory:":
+            return contextlib.nullcontext()
+        return FileLock(str(path) + ".etsy-token.lock", timeout=60)
 
     def put(self, key: str, value: str) -> None:
         """Persist a token."""
@@ -77,9 +86,10 @@ class EtsyClient:
         return self._request("POST", path, json=body)
 
     def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        used = self.access_token
         resp = self._send(method, path, **kwargs)
         if resp.status_code == 401 and self.refresh_token:
-            self.refresh()
+            self.refresh(expired=used)
             resp = self._send(method, path, **kwargs)
         if resp.status_code in (401, 403):
             raise ConnectorAuthError(AUTH_MESSAGE)
@@ -114,7 +124,25 @@ class EtsyClient:
         if self.remaining_today == 0:
             log.warning("Etsy daily request limit reached")
 
-    def refresh(self) -> None:
+    def refresh(self, expired: str | None = None) -> None:
+        """Get a working access token: another process's fresh one if it refreshed, else refresh once.
+
+        Etsy rotates the refresh token on every use, so two processes (serve and a
+        `sync --once`) must not both refresh with the same one: the second would send a
+        dead token and be told to reconnect. They share the tokens through the journal,
+        under a lock, and whoever comes second takes the pair the first one stored.
+        """
+        with self.store.lock():
+            stored_access, stored_refresh = self.store.get(ACCESS_KEY), self.store.get(REFRESH_KEY)
+            if stored_access and stored_access != (expired or self.access_token):
+                self.access_token = stored_access
+                self.refresh_token = stored_refresh or self.refresh_token
+                return
+            if stored_refresh:
+                self.refresh_token = stored_refresh
+            self._refresh_now()
+
+    def _refresh_now(self) -> None:
         """Trade the refresh token for a new pair and persist both (never logged)."""
         client_id = self.api_key.split(":", 1)[0]  # the keystring part of keystring:secret
         try:

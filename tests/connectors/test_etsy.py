@@ -164,3 +164,24 @@ def test_without_credentials_etsy_is_off(missing):
     env = {"ETSY_API_KEY": "k", "ETSY_SHOP_ID": "1", "ETSY_ACCESS_TOKEN": "t"}
     env[missing] = ""
     assert EtsyConnector.from_env(env) is None
+
+
+def test_a_token_refreshed_by_another_process_is_picked_up_not_refreshed_again(etsy, policy, tmp_path):
+    # given serve and a `sync --once` beside it, each with its own connection to one journal
+    from core.journal import Journal
+
+    first, second = Journal(tmp_path / "j.db"), Journal(tmp_path / "j.db")
+    env = {"ETSY_API_KEY": etsy.api_key, "ETSY_SHOP_ID": str(etsy.shop_id), "ETSY_ACCESS_TOKEN": etsy.access_token,
+           "ETSY_REFRESH_TOKEN": etsy.refresh_token, "ETSY_API_URL": etsy.url}
+    serve = EtsyConnector.from_env(env, token_store=first, policy=policy)
+    sync = EtsyConnector.from_env(env, token_store=second, policy=policy)
+    # when the access token expires and `sync` refreshes first (Etsy rotates the refresh token)
+    etsy.expire_access_token()
+    sync.fetch_orders(None)
+    assert etsy.refreshes == 1
+    # then serve, still holding the old pair, takes the new one from the journal instead of
+    # refreshing with the dead refresh token and asking the seller to reconnect
+    assert len(serve.fetch_orders(None).orders) == 4
+    assert etsy.refreshes == 1
+    first.close()
+    second.close()
