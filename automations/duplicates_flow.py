@@ -36,12 +36,25 @@ class DuplicatesFlow:
         self.j, self.tz, self.cancel = journal, tz, cancel
         self.store = DuplicateStore(journal)
         self.detector = DuplicateDetector(window, threshold, SkuMap(), self.store.dismissed())
+        self._seen = journal.last_seq()
         self.detector.add_history(s.order for s in journal.all_orders())
         self._stamp: tuple | None = None
+
+    def catch_up(self, skip: set[str] = frozenset()) -> int:
+        """Index orders other processes stored since we last looked (`import`, `sync` beside `serve`).
+
+        `skip` holds the Order IDs this call's caller is about to check itself.
+        """
+        newer = self.j.orders_after(self._seen)
+        if newer:
+            self._seen = max(int(s.order_id[3:]) for s in newer)
+            self.detector.add_history(s.order for s in newer if s.order_id not in skip)
+        return len(newer)
 
     # -- intake ---------------------------------------------------------------
     def on_ingest(self, orders: list[Order], results: list[UpsertResult]) -> list[str]:
         """Score each new order; flag pairs at or above the threshold on the Orders row."""
+        self.catch_up(skip={r.order_id for r in results if r.created})
         flagged = []
         for order, result in zip(orders, results):
             if not result.created:
@@ -64,6 +77,7 @@ class DuplicatesFlow:
     # -- sheet cycle ------------------------------------------------------------
     def on_cycle(self, tabs: dict[str, TabData]) -> WriteBatch:
         """Read decisions and the SKU Map, then plan the Duplicates, Customers and SKU Map tabs."""
+        self.catch_up()
         if SKU_MAP_TAB.name in tabs:
             self._load_sku_map(tabs[SKU_MAP_TAB.name])
         if DUPLICATES_TAB.name in tabs:

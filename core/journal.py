@@ -223,10 +223,9 @@ class Journal(RecordsMixin):
         stale: list[int] = []
         for seq, rev, sheet_rev in self.execute("SELECT seq, rev, sheet_rev FROM orders").fetchall():
             hit = cache.get(seq)
-            if hit is not None and hit.rev == rev:
-                if hit.sheet_rev != sheet_rev:
-                    hit = StoredOrder(hit.order_id, hit.order, hit.fields, rev, sheet_rev, hit.received_at)
-                    cache[seq] = hit
+            # sheet_rev too: mark_written clears the "service changed this cell" marks without a new
+            # rev, and a cached copy that kept them would ignore a person's next edit of that cell.
+            if hit is not None and hit.rev == rev and hit.sheet_rev == sheet_rev:
                 out[hit.order_id] = hit
             else:
                 stale.append(seq)
@@ -238,6 +237,14 @@ class Journal(RecordsMixin):
                 cache[row["seq"]] = stored
                 out[stored.order_id] = stored
         return out
+
+    def orders_after(self, seq: int) -> list[StoredOrder]:
+        """Orders stored after TC-<seq>, by this process or any other on the same journal."""
+        return [_stored(r) for r in self.execute("SELECT * FROM orders WHERE seq > ? ORDER BY seq", (seq,))]
+
+    def last_seq(self) -> int:
+        """The highest order number stored so far (0 when empty)."""
+        return self.execute("SELECT COALESCE(MAX(seq), 0) FROM orders").fetchone()[0]
 
     def count(self) -> int:
         """Number of orders."""
