@@ -123,6 +123,10 @@ class Journal(RecordsMixin):
         # FULL: a commit survives power loss, which is what "durable before OK" means.
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        have = {r[1] for r in self._db.execute("PRAGMA table_info(events)")}
+        for column, kind in (("attempts", "INTEGER NOT NULL DEFAULT 0"), ("next_try", "TEXT")):
+            if column not in have:  # journals made before per-event backoff
+                self._db.execute(f"ALTER TABLE events ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         """Close the database."""

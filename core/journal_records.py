@@ -86,9 +86,32 @@ class RecordsMixin:
         return gone
 
     def pending_events(self, limit: int = 500) -> list[dict]:
-        """Stored events not yet processed."""
+        """Stored events not yet processed and due now (one that failed waits for its own retry time)."""
         return [dict(r) for r in self.execute(
-            "SELECT * FROM events WHERE state='new' ORDER BY received_at LIMIT ?", (limit,))]
+            "SELECT * FROM events WHERE state='new' AND (next_try IS NULL OR next_try <= ?)"
+            " ORDER BY received_at LIMIT ?", (now_utc().isoformat(), limit))]
+
+    def defer_events(self, deferred: Iterable[tuple[str, str, str, float]]) -> None:
+        """(source, event_id, reason, base seconds): try again later, backing off per event.
+
+        The wait doubles with each failed attempt (capped at an hour), so events stuck on
+        an expired token never crowd out new ones; the reason stays for /healthz.
+        """
+        now = now_utc()
+        with self.transaction():
+            for source, event_id, reason, base in deferred:
+                row = self._db.execute("SELECT attempts FROM events WHERE source=? AND event_id=?",
+                                       (source, event_id)).fetchone()
+                attempts = (row[0] if row else 0) + 1
+                wait = min(3600.0, base * 2 ** (attempts - 1))
+                self._db.execute("UPDATE events SET attempts=?, next_try=?, error=? WHERE source=? AND event_id=?",
+                                 (attempts, (now + timedelta(seconds=wait)).isoformat(), reason, source, event_id))
+
+    def waiting_events(self) -> dict[str, int]:
+        """Events waiting for a retry, counted by reason (for /healthz)."""
+        return {r[0] or "": r[1] for r in self.execute(
+            "SELECT error, COUNT(*) FROM events WHERE state='new' AND next_try > ? GROUP BY error LIMIT 5",
+            (now_utc().isoformat(),))}
 
     def finish_event(self, source: str, event_id: str, state: str = "done", error: str = "") -> None:
         """Mark an event processed (or failed with a reason)."""

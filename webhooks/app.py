@@ -153,6 +153,7 @@ def health(journal: Journal, inbox: Any = None) -> dict:
         "backlog": journal.backlog(),
         "events_pending": pending,
         "events_failed": count("SELECT COUNT(*) FROM events WHERE state='failed'"),
+        "events_waiting_retry": journal.waiting_events(),  # reason -> how many
         "last_sheet_write": journal.kv_get("health:last_sheet_write"),
         "sheet_status": journal.kv_get("health:sheet_status"),
         "last_poll": polls,

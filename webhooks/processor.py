@@ -38,6 +38,8 @@ CHUNK = 50
 # Events per pass: the jobs loop flushes to the sheet after each pass, so a burst shows its first
 # rows after one short pass instead of after the whole backlog (report.more asks for the next pass).
 LIMIT = 200
+RETRY_BASE_SECONDS = 30.0  # a temporary failure: 30 s, 1 min, 2 min … at most an hour
+AUTH_RETRY_SECONDS = 300.0  # a platform that needs reconnecting: 5 min, 10 min … at most an hour
 
 
 @dataclass
@@ -50,6 +52,7 @@ class ProcessReport:
     stored: list[str] = field(default_factory=list)  # TC ids created or changed
     problems: list[str] = field(default_factory=list)  # plain words for the log / health
     more: bool = False  # the pass read a full `limit`: more events may be waiting
+    deferred: list[tuple[str, str, str, float]] = field(default_factory=list)  # retried later, per event
 
 
 class _Skip(Exception):
@@ -116,6 +119,9 @@ def _process_chunk(journal: Journal, connectors: Mapping[str, Connector],
             _failed(journal, event, exc, report, finished)
     stored = _store(journal, ready, report, finished)
     _finish(journal, finished)
+    if report.deferred:
+        journal.defer_events(report.deferred)
+        report.deferred.clear()
     if on_stored is not None and stored:
         try:
             on_stored([o for o, _ in stored], [r for _, r in stored])
@@ -158,14 +164,16 @@ def _failed(journal: Journal, event: dict, exc: Exception, report: ProcessReport
     """Sort one event's error: leave it for the next cycle, or finish it as failed (quarantined)."""
     source = event["source"]
     if isinstance(exc, (ConnectorTemporaryError, requests.RequestException, OSError)):
-        # Stays 'new': the next cycle tries again (the platform keeps the order).
+        # Stays 'new', with its own retry time: the platform keeps the order, and other events go on.
         report.retry_later += 1
-        report.problems.append(f"{LABELS.get(source, source)} is not answering right now "
-                               f"({_plain(exc)}); will try again")
+        reason = f"{LABELS.get(source, source)} is not answering right now ({_plain(exc)}); will try again"
+        report.problems.append(reason)
+        report.deferred.append((source, event["event_id"], reason, RETRY_BASE_SECONDS))
     elif isinstance(exc, ConnectorAuthError):
-        # Stays 'new' so it is picked up once the seller reconnects.
+        # Stays 'new' so it is picked up once the seller reconnects (checked every few minutes).
         report.retry_later += 1
         report.problems.append(_plain(exc))
+        report.deferred.append((source, event["event_id"], _plain(exc), AUTH_RETRY_SECONDS))
     elif isinstance(exc, (MappingError, DomainError, ConnectorRejected, KeyError, TypeError, ValueError)):
         reason = f"could not use this {LABELS.get(source, source)} event: {_plain(exc)}"
         _quarantine(journal, source, event, reason)

@@ -31,7 +31,7 @@ class FakeConnector:
 
     def get_order(self, pid: str) -> Order:
         self.asked.append(pid)
-        answer = self.answers[pid]
+        answer = self.answers.get(pid, getattr(self, "fail_all", None))
         if isinstance(answer, BaseException):
             raise answer
         return answer
@@ -120,9 +120,13 @@ def test_temporary_or_auth_failure_leaves_event_new(journal, error):
     etsy = FakeConnector(Platform.ETSY, {"54321": error})
     record(journal, "etsy", "msg_1", "order.paid", fixture("etsy_order_paid.json"))
     report = process_pending_events(journal, {"etsy": etsy})
-    assert report.retry_later == 1 and states(journal)["msg_1"] == ("new", None)
-    # and the next cycle, once the platform answers, stores it
+    state, why = states(journal)["msg_1"]
+    assert report.retry_later == 1 and state == "new" and why  # waiting, with its reason kept
+    # and the next cycle leaves it alone until its own retry time (it backs off)
     etsy.answers["54321"] = make_order(Platform.ETSY, "54321")
+    assert process_pending_events(journal, {"etsy": etsy}).done == 0
+    # and once that time has come and the platform answers, it is stored
+    journal.execute("UPDATE events SET next_try='2000-01-01T00:00:00+00:00'")
     assert process_pending_events(journal, {"etsy": etsy}).done == 1
 
 
@@ -178,3 +182,20 @@ def test_on_stored_hears_each_stored_order_and_its_failure_does_not_undo_it(jour
     report = process_pending_events(journal, {}, on_stored=on_stored)
     assert heard == [("5", True)] and report.done == 1
     assert states(journal)["event:1"][0] == "done" and journal.find("shopify", "5") is not None
+
+
+def test_stuck_events_never_starve_new_ones(journal):
+    # given 250 Etsy events stuck on an expired token (more than one pass reads)
+    etsy = FakeConnector(Platform.ETSY, {})
+    etsy.fail_all = ConnectorAuthError("reconnect Etsy: the access was revoked or expired")
+    for i in range(250):
+        record(journal, "etsy", f"msg-{i}", "order.paid", fixture("etsy_order_paid.json"))
+    first = process_pending_events(journal, {"etsy": etsy})
+    # when a Shopify order arrives by webhook only
+    record(journal, "shopify", "shop-1", "orders/create", shopify_body(1))
+    second = process_pending_events(journal, {"etsy": etsy})
+    third = process_pending_events(journal, {"etsy": etsy})
+    # then it is stored at once, the stuck ones wait for their own retry time, and the loop is idle
+    assert first.retry_later == 200 and second.done == 1
+    assert third.done == third.retry_later == 0 and not third.more
+    assert journal.waiting_events() == {"reconnect Etsy: the access was revoked or expired": 250}
