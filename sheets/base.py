@@ -40,6 +40,7 @@ class CellRun:
     row: int
     col: int
     values: list[Any]
+    key: str = ""  # the row's key (Order ID, Pair …) when planned: the write goes where it is now
 
 
 @dataclass

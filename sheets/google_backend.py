@@ -22,6 +22,7 @@ from sheet_schema.schema import col_letter, quote_tab
 from sheets.base import SheetBackend, SheetUnavailable, TabData, WriteBatch
 from sheets.google_append import AppendReport, Appender, format_requests
 from sheets.google_rows import split_by_size
+from sheets.verify import keyed_tabs, reaim
 
 log = logging.getLogger("truecraft.google")
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
@@ -168,8 +169,15 @@ class GoogleSheetsBackend(SheetBackend):
         from sheet_schema.tabs import WORKBOOK
 
         sh = self.spreadsheet
+        updates = batch.updates
+        if keyed_tabs(updates):
+            # One read right before writing: a sort during this cycle can't move a value to another order.
+            updates, moved, dropped = reaim(updates, self.read(keyed_tabs(updates)))
+            if moved or dropped:
+                log.info("rows moved since this cycle read the sheet: %d cell run(s) re-aimed, %d dropped",
+                         moved, dropped)
         data = [{"range": f"{quote_tab(u.tab)}!{col_letter(u.col)}{u.row + 1}", "values": [u.values]}
-                for u in batch.updates]
+                for u in updates]
         for chunk in split_by_size(data):
             self._call(sh.values_batch_update, {"valueInputOption": "RAW", "data": chunk})
         report = AppendReport()

@@ -16,6 +16,7 @@ from typing import Any
 from filelock import FileLock
 from openpyxl import Workbook, load_workbook
 
+from sheets.verify import keyed_tabs, reaim
 from sheets.base import SheetBackend, SheetBusy, SheetChanged, SheetUnavailable, TabData, WriteBatch
 from sheets.local_layout import apply_layout, refresh_feed
 
@@ -105,7 +106,13 @@ class LocalWorkbookBackend(SheetBackend):
                 raise SheetChanged(f"{self.path.name} was saved by someone else just now; "
                                    f"re-reading it so their changes are kept.")
             wb = self._load()
-            for run in batch.updates:
+            updates = batch.updates
+            if keyed_tabs(updates):  # aim each keyed run at the row holding its key in the file as it is now
+                fresh = {name: TabData(name, [["" if v is None else str(v) for v in row]
+                                              for row in wb[name].iter_rows(values_only=True)])
+                         for name in keyed_tabs(updates) if name in wb.sheetnames}
+                updates = reaim(updates, fresh)[0]
+            for run in updates:
                 ws = wb[run.tab]
                 for offset, value in enumerate(run.values):
                     set_cell(ws, run.row, run.col + offset, value)

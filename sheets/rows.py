@@ -140,7 +140,7 @@ class Layout:
         return row[idx] if idx is not None and idx < len(row) else ""
 
 
-def runs_for_row(tab_name: str, row_index: int, cells: dict[int, Any]) -> list:
+def runs_for_row(tab_name: str, row_index: int, cells: dict[int, Any], key: str = "") -> list:
     """Group {col: value} into runs of consecutive columns, so one range covers each run."""
     from sheets.base import CellRun  # local import: base has no deps on rows
 
@@ -149,5 +149,5 @@ def runs_for_row(tab_name: str, row_index: int, cells: dict[int, Any]) -> list:
         if runs and runs[-1].col + len(runs[-1].values) == col:
             runs[-1].values.append(cells[col])
         else:
-            runs.append(CellRun(tab_name, row_index, col, [cells[col]]))
+            runs.append(CellRun(tab_name, row_index, col, [cells[col]], key))
     return runs

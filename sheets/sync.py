@@ -154,7 +154,7 @@ class SheetSync:
             else:
                 cells = self._changed_cells(layout, orders_tab.rows[row_idx], values, stored)
                 if cells:
-                    batch.updates.extend(runs_for_row(ORDERS, row_idx, cells))
+                    batch.updates.extend(runs_for_row(ORDERS, row_idx, cells, key=stored.order_id))
                     report.updated_rows += 1
             written.append((stored.order_id, stored.rev))
         if appends:

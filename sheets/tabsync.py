@@ -39,7 +39,7 @@ def plan_keyed(tab: Tab, data: TabData, desired: dict[str, dict[str, Any]],
             if not same_value(column, current, wanted):
                 cells[idx] = wanted
         if cells:
-            batch.updates.extend(runs_for_row(tab.name, row_idx, cells))
+            batch.updates.extend(runs_for_row(tab.name, row_idx, cells, key=key))
     if appends:
         batch.appends[tab.name] = appends
     return batch
