@@ -27,7 +27,12 @@ class Pipeline:
         self.last_flags: list[str] = []
 
     def after_ingest(self, orders, results) -> None:
-        """New orders are scored for duplicates; platform-side changes update their rows."""
+        """New orders are scored for duplicates; platform-side changes update their rows.
+
+        The journal recorded each change as owed in the same transaction that stored it;
+        it is marked paid only after these reactions ran, so a crash in between is paid
+        on the next cycle (pay_owed), once.
+        """
         self.last_flags = self.duplicates.on_ingest(list(orders), list(results))
         if self.fulfilment is not None:
             for order, result in zip(orders, results):
@@ -35,6 +40,17 @@ class Pipeline:
                     self.fulfilment.handle_platform_update(self.runner.journal.get(result.order_id), order)
         else:
             _default_platform_update(self.runner.journal, orders, results)
+        self.runner.journal.paid(r.order_id for r in results if r.changed)
+
+    def pay_owed(self) -> int:
+        """Run the reactions a crash left owed (stored changes whose automations never ran)."""
+        from core.journal import UpsertResult
+
+        owed = self.runner.journal.owed()
+        if owed:
+            self.after_ingest([s.order for s, _ in owed],
+                              [UpsertResult(s.order_id, created=created, changed=True) for s, created in owed])
+        return len(owed)
 
     def after_edits(self, diff, stored, snapshot) -> WriteBatch:
         """Record what people changed, act on it, and plan the other tabs' writes."""

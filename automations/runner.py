@@ -61,6 +61,16 @@ class Runner:
         self.journal.close()
 
     # -- intake -------------------------------------------------------------
+    def _pay_owed(self) -> None:
+        """Reactions a crash left owed run once, before anything else this cycle."""
+        try:
+            paid = self.pipeline.pay_owed()
+        except Exception:  # they stay owed; the next cycle tries again
+            log.exception("running owed reactions failed; will try again next cycle")
+            return
+        if paid:
+            log.info("ran the reactions to %d stored change(s) a restart had left owed", paid)
+
     def ingest(self, orders: Iterable[Order], source: str = "") -> list[UpsertResult]:
         """Store orders durably (one transaction), then let the automations react."""
         orders = list(orders)
@@ -89,6 +99,7 @@ class Runner:
 
     def _watch(self, push: bool = False) -> WatchReport:
         report = WatchReport()
+        self._pay_owed()
         try:
             snapshot = self.sync.read_orders(extra=self.pipeline.extra_tabs)
         except SheetUnavailable as exc:

@@ -51,6 +51,9 @@ CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- the ~20 KB bodies stored beside them (issue 18).
 CREATE INDEX IF NOT EXISTS events_by_state ON events (state, received_at);
 CREATE INDEX IF NOT EXISTS orders_backlog ON orders (seq) WHERE rev > sheet_rev;
+-- Reactions a stored change still owes (duplicate check, a platform cancel shown on the row…),
+-- written in the same transaction as the change and cleared once the automations ran (issue 17).
+CREATE TABLE IF NOT EXISTS owed (seq INTEGER PRIMARY KEY, created INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS quarantine (
     platform TEXT NOT NULL, platform_order_id TEXT NOT NULL, reason TEXT NOT NULL,
     raw TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (platform, platform_order_id)
@@ -168,6 +171,7 @@ class Journal(RecordsMixin):
             oid = format_order_id(cur.lastrowid)
             self._audit(oid, "received", "", f"{order.platform.label} #{order.platform_order_id}",
                         source or order.platform.value)
+            self._owe(cur.lastrowid, created=True)
             return UpsertResult(oid, created=True, changed=True)
         oid = format_order_id(row["seq"])
         # Compare as datetimes: different offsets may spell the same instant.
@@ -179,6 +183,7 @@ class Journal(RecordsMixin):
         self._db.execute(
             "UPDATE orders SET data=?, raw=?, version=?, rev=rev+1 WHERE seq=?",
             (dumps(data), dumps(dict(order.raw)), version, row["seq"]))
+        self._owe(row["seq"], created=False)
         if old.get("ship_to") != data.get("ship_to"):
             self._push_platform_address(row["seq"], order)
         for kind, before, after in _describe_changes(old, data):
@@ -241,6 +246,22 @@ class Journal(RecordsMixin):
                 cache[row["seq"]] = stored
                 out[stored.order_id] = stored
         return out
+
+    def _owe(self, seq: int, created: bool) -> None:
+        self._db.execute("INSERT INTO owed (seq, created) VALUES (?, ?) ON CONFLICT(seq) DO UPDATE"
+                         " SET created=MAX(created, excluded.created)", (seq, int(created)))
+
+    def owed(self) -> list[tuple[StoredOrder, bool]]:
+        """Stored changes whose reactions have not run yet (a crash came in between): (order, created)."""
+        rows = self.execute("SELECT o.*, w.created AS owed_created FROM owed w JOIN orders o ON o.seq = w.seq"
+                            " ORDER BY w.seq").fetchall()
+        return [(_stored(r), bool(r["owed_created"])) for r in rows]
+
+    def paid(self, order_ids: Iterable[str]) -> None:
+        """The reactions to these orders' latest changes have run."""
+        seqs = [parse_order_id(o) for o in order_ids]
+        with self.transaction():
+            self._db.executemany("DELETE FROM owed WHERE seq=?", [(s,) for s in seqs if s is not None])
 
     def orders_after(self, seq: int) -> list[StoredOrder]:
         """Orders stored after TC-<seq>, by this process or any other on the same journal."""
