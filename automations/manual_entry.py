@@ -2,12 +2,16 @@
 
 Each row is validated; a good row gets an Order ID beside it, a bad one gets a
 plain message saying what to fix. What the person typed is never changed.
-The platform order number is a hash of the row's content, so a crash between
-storing the order and writing its Order ID cannot create it twice.
+A new row first gets an Entry ID (its identity, and the order's platform number);
+the order is stored on the next cycle. So a crash, or an Order ID write refused
+because the workbook is open, followed by a corrected price, updates the same
+order instead of creating a second one. Sheets set up before Entry IDs existed
+keep the old identity (a hash of the row) until `init` adds the column.
 """
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import datetime, timezone
 
 from core.journal import now_utc
@@ -46,7 +50,12 @@ def parse_date(text: str, first_seen: datetime) -> datetime:
     raise DomainError(f"Date '{text}' isn't a date TrueCraft understands — type it like 2026-11-27")
 
 
-def order_from_row(values: dict[str, str], first_seen: datetime) -> Order:
+def new_entry_id() -> str:
+    """A fresh Manual Entry identity, e.g. ME-3F9A0C21B7."""
+    return "ME-" + uuid.uuid4().hex[:10].upper()
+
+
+def order_from_row(values: dict[str, str], first_seen: datetime, entry_id: str = "") -> Order:
     """Validate a typed row and build the order; DomainError says what to fix."""
     if not values.get("item") and not values.get("sku"):
         raise DomainError("Add what was sold in the Item column")
@@ -62,7 +71,7 @@ def order_from_row(values: dict[str, str], first_seen: datetime) -> Order:
     name = values.get("customer") or "Walk-up customer"
     item = LineItem(values.get("item") or values["sku"], int(qty_text), price, sku=values.get("sku", ""))
     return Order(
-        platform=Platform.MANUAL, platform_order_id=row_fingerprint(values),
+        platform=Platform.MANUAL, platform_order_id=entry_id or row_fingerprint(values),
         created_at=parse_date(values.get("date", ""), first_seen),
         customer=Customer(name=name, email=values.get("email", ""), phone=values.get("phone", "")),
         ship_to=Address(name=name, line1=values.get("address", ""), city=values.get("city", ""),
@@ -87,24 +96,32 @@ class ManualEntryFlow:
         if "order_id" not in layout.positions or "message" not in layout.positions:
             return batch
         j = self.runner.journal
+        with_ids = "entry_id" in layout.positions
         for row_idx, values in read_rows(MANUAL_ENTRY_TAB, data):
             if values.get("order_id") or not any(values.get(k) for k in INPUT_KEYS):
                 continue
-            fp = row_fingerprint(values)
+            entry_id = values.get("entry_id", "")
+            if with_ids and not entry_id:
+                # Identity first; the order is stored next cycle, under this id.
+                batch.updates.extend(runs_for_row(MANUAL_ENTRY_TAB.name, row_idx, {
+                    layout.positions["entry_id"]: new_entry_id(),
+                    layout.positions["message"]: "Checking this row…"}))
+                continue
+            fp = entry_id or row_fingerprint(values)
             seen = j.kv_get(f"manual:{fp}")
             if seen is None:
                 seen = now_utc().isoformat()
                 j.kv_set(f"manual:{fp}", seen)
             try:
-                order = order_from_row(values, datetime.fromisoformat(seen))
+                order = order_from_row(values, datetime.fromisoformat(seen), entry_id)
             except DomainError as exc:
                 message = f"Not added yet: {exc}"
                 if values.get("message") != message:
                     batch.updates.extend(runs_for_row(MANUAL_ENTRY_TAB.name, row_idx,
-                                                      {layout.positions["message"]: message}))
+                                                      {layout.positions["message"]: message}, key=entry_id))
                 continue
             [result] = self.runner.ingest([order], source="manual entry")
             cells = {layout.positions["order_id"]: result.order_id,
                      layout.positions["message"]: f"Added to Orders as {result.order_id}"}
-            batch.updates.extend(runs_for_row(MANUAL_ENTRY_TAB.name, row_idx, cells))
+            batch.updates.extend(runs_for_row(MANUAL_ENTRY_TAB.name, row_idx, cells, key=entry_id))
         return batch

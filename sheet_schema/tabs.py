@@ -135,6 +135,7 @@ BUNDLES_TAB = Tab(
 
 MANUAL_ENTRY_TAB = Tab(
     name=MANUAL_ENTRY,
+    key_column="entry_id",
     columns=(
         C("date", "Date", editable=True, width=130),
         C("customer", "Customer", editable=True, width=150),
@@ -153,6 +154,9 @@ MANUAL_ENTRY_TAB = Tab(
         C("notes", "Notes", editable=True, width=160),
         C("order_id", "Order ID", width=80),
         C("message", "TrueCraft Message", width=300),
+        # The row's identity, written before its order is stored: fixing a typo later updates
+        # that order instead of adding a second one.
+        C("entry_id", "Entry ID", width=110),
     ),
 )
 

@@ -73,3 +73,34 @@ def test_crash_before_the_order_id_is_written_does_not_double(runner, monkeypatc
     r.watch()
     r.watch()
     assert r.journal.count() == 1 and table(path, MANUAL_ENTRY)[0]["Order ID"] == "TC-1"
+
+
+def test_fixing_a_row_after_its_order_id_write_failed_updates_the_same_order(runner, monkeypatch):
+    from sheets.base import SheetBusy
+
+    r, path = runner
+    real_write = r.backend.write
+
+    def refuse_order_ids(batch):
+        # the write that would put the Order ID on the Manual Entry row is refused (workbook open)
+        if any(u.tab == MANUAL_ENTRY and any(str(v).startswith("TC-") for v in u.values) for u in batch.updates):
+            raise SheetBusy("the workbook is open in Excel")
+        return real_write(batch)
+    monkeypatch.setattr(r.backend, "write", refuse_order_ids)
+    type_rows(path, [GOOD])
+    for _ in range(3):  # until the order is stored (its Order ID can't be written back)
+        try:
+            r.watch()
+        except SheetBusy:
+            break
+    assert r.journal.count() == 1
+    # when she corrects the price before TrueCraft could write the Order ID, and the workbook closes
+    type_rows(path, [{**GOOD, "Unit Price": "$32.00"}])
+    monkeypatch.setattr(r.backend, "write", real_write)
+    r.watch()
+    r.watch()
+    # then there is still one order, with the corrected price, and the row shows its Order ID
+    assert r.journal.count() == 1
+    [order] = table(path, ORDERS)
+    assert order["Total"] == 64
+    assert table(path, MANUAL_ENTRY)[0]["Order ID"] == "TC-1"
