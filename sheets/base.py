@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 
 class SheetUnavailable(Exception):
@@ -41,6 +41,9 @@ class CellRun:
     col: int
     values: list[Any]
     key: str = ""  # the row's key (Order ID, Pair …) when planned: the write goes where it is now
+    # column -> amount to add to the number the cell holds at write time (stock counts), so a
+    # person's restock typed between our read and our write is kept, not overwritten
+    deltas: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -49,6 +52,7 @@ class WriteBatch:
 
     updates: list[CellRun] = field(default_factory=list)
     appends: dict[str, list[list[Any]]] = field(default_factory=dict)
+    on_written: list[Callable[[], None]] = field(default_factory=list)  # run once the write has landed
 
     def is_empty(self) -> bool:
         """Nothing to write."""

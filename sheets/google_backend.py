@@ -22,7 +22,7 @@ from sheet_schema.schema import col_letter, quote_tab
 from sheets.base import SheetBackend, SheetUnavailable, TabData, WriteBatch
 from sheets.google_append import AppendReport, Appender, format_requests
 from sheets.google_rows import split_by_size
-from sheets.verify import keyed_tabs, reaim
+from sheets.verify import apply_deltas, keyed_tabs, reaim
 
 log = logging.getLogger("truecraft.google")
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
@@ -172,7 +172,9 @@ class GoogleSheetsBackend(SheetBackend):
         updates = batch.updates
         if keyed_tabs(updates):
             # One read right before writing: a sort during this cycle can't move a value to another order.
-            updates, moved, dropped = reaim(updates, self.read(keyed_tabs(updates)))
+            fresh = self.read(keyed_tabs(updates))
+            updates, moved, dropped = reaim(updates, fresh)
+            updates = apply_deltas(updates, fresh)
             if moved or dropped:
                 log.info("rows moved since this cycle read the sheet: %d cell run(s) re-aimed, %d dropped",
                          moved, dropped)

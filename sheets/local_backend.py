@@ -16,7 +16,7 @@ from typing import Any
 from filelock import FileLock
 from openpyxl import Workbook, load_workbook
 
-from sheets.verify import keyed_tabs, reaim
+from sheets.verify import apply_deltas, keyed_tabs, reaim
 from sheets.base import SheetBackend, SheetBusy, SheetChanged, SheetUnavailable, TabData, WriteBatch
 from sheets.local_layout import apply_layout, refresh_feed
 
@@ -111,7 +111,7 @@ class LocalWorkbookBackend(SheetBackend):
                 fresh = {name: TabData(name, [["" if v is None else str(v) for v in row]
                                               for row in wb[name].iter_rows(values_only=True)])
                          for name in keyed_tabs(updates) if name in wb.sheetnames}
-                updates = reaim(updates, fresh)[0]
+                updates = apply_deltas(reaim(updates, fresh)[0], fresh)
             for run in updates:
                 ws = wb[run.tab]
                 for offset, value in enumerate(run.values):

@@ -142,6 +142,7 @@ class SheetSync:
         if extra is not None:
             batch.updates.extend(extra.updates)
             batch.appends.update(extra.appends)
+            batch.on_written.extend(extra.on_written)
         appends: list[list] = []
         written: list[tuple[str, int]] = []
         for stored in pending:
@@ -166,6 +167,8 @@ class SheetSync:
         if not batch.is_empty():
             self.backend.write(batch)
             self._audit_lost_answers()
+        for done in batch.on_written:  # e.g. stock movements count as applied only now
+            done()
         self.journal.mark_written(written)
         self.journal.mark_audit_written(audit_ids)
         for oid in report.restored:

@@ -76,4 +76,5 @@ def merge(*batches: WriteBatch) -> WriteBatch:
         out.updates.extend(b.updates)
         for tab, rows in b.appends.items():
             out.appends.setdefault(tab, []).extend(rows)
+        out.on_written.extend(b.on_written)
     return out

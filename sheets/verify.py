@@ -43,3 +43,23 @@ def reaim(updates: list[CellRun], fresh: dict[str, TabData]) -> tuple[list[CellR
         else:
             out.append(run)
     return out, moved, dropped
+
+
+def apply_deltas(updates: list[CellRun], fresh: dict[str, TabData]) -> list[CellRun]:
+    """Runs whose stock cells are recomputed from the number each cell holds now (plus the delta)."""
+    out = []
+    for run in updates:
+        if not run.deltas or run.tab not in fresh:
+            out.append(run)
+            continue
+        rows = fresh[run.tab].rows
+        current = rows[run.row] if run.row < len(rows) else []
+        values = list(run.values)
+        for col, delta in run.deltas.items():
+            text = str(current[col]).strip() if col < len(current) else ""
+            try:
+                values[col - run.col] = int(float(text.replace(",", "") or 0)) + delta
+            except ValueError:
+                pass  # not a number now: keep what was planned (the row says why)
+        out.append(replace(run, values=values))
+    return out

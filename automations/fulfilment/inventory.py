@@ -19,6 +19,7 @@ class Movement:
     internal_sku: str
     delta: int
     reason: str
+    ref: int = 0  # the ledger id, shown as #ref in Last Movement so a movement is never applied twice
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ def apply_movements(inventory_rows: list[Mapping[str, object]], movements: Itera
                                     f"‘{row.get('on_hand')}’ isn't a whole number")
             continue
         row["on_hand"] = on_hand + m.delta
-        row["last_movement"] = f"{stamp}{sign}{abs(m.delta)} ({m.reason})"
+        mark = f" #{m.ref}" if m.ref else ""
+        row["last_movement"] = f"{stamp}{sign}{abs(m.delta)} ({m.reason}){mark}"
         touched.append(m.internal_sku)
     low = []
     for sku in dict.fromkeys(touched):

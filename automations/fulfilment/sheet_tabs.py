@@ -1,13 +1,15 @@
 """The fulfilment side of the other tabs: SKU Map and Bundles in, Inventory out (one batch per cycle)."""
 from __future__ import annotations
 
+import re
+
 import logging
 from typing import Mapping
 
 from automations.fulfilment.inventory import Movement, apply_movements, bundles_from_rows
 from sheet_schema.tabs import BUNDLES, BUNDLES_TAB, INVENTORY, INVENTORY_TAB, SKU_MAP, SKU_MAP_TAB
 from sheets.base import WriteBatch
-from sheets.rows import format_time
+from sheets.rows import Layout, format_time
 from sheets.tabsync import plan_keyed, read_keyed, read_rows
 
 log = logging.getLogger("truecraft.fulfilment")
@@ -18,11 +20,19 @@ def listing_key(platform: str, item) -> str:
     return f"{platform}:{item.listing_id or item.sku or item.title}"
 
 
+def _last_ref(text: str) -> int:
+    """The ledger id named last in a Last Movement cell ('… #12' -> 12), 0 when none."""
+    refs = re.findall(r"#(\d+)", str(text or ""))
+    return int(refs[-1]) if refs else 0
+
+
 def inventory_cycle(svc, tabs: Mapping) -> WriteBatch:
     """Refresh the service's SKU lookup and bundles from the sheet; plan On Hand changes for new movements.
 
-    Movements are marked delivered when planned: if that write is lost, stock is
-    under-counted once rather than depleted twice (the Audit Log still lists each move).
+    Exactly once: On Hand is written as "the number in the cell when we write, plus the
+    movement" (a restock typed meanwhile is kept), Last Movement names the ledger entry
+    (#id) so a write that landed unconfirmed is recognised next cycle, and movements
+    count as delivered only once the write has landed.
     """
     inventory = tabs.get(INVENTORY)
     known = read_keyed(INVENTORY_TAB, inventory) if inventory is not None and inventory.exists else {}
@@ -41,12 +51,28 @@ def inventory_cycle(svc, tabs: Mapping) -> WriteBatch:
     rows = svc.ledger.undelivered()
     if not rows or inventory is None or not inventory.exists:
         return WriteBatch()
-    movements = [Movement(r["internal_sku"], r["delta"], r["reason"]) for r in rows]
+    applied = {sku: _last_ref(r.get("last_movement", "")) for sku, r in known.items()}
+    done_before = [r["id"] for r in rows if r["id"] <= applied.get(r["internal_sku"], 0)]
+    if done_before:  # a write that landed but was not confirmed: already in the sheet
+        svc.ledger.mark_delivered(done_before)
+    rows = [r for r in rows if r["id"] not in set(done_before)]
+    if not rows:
+        return WriteBatch()
+    movements = [Movement(r["internal_sku"], r["delta"], r["reason"], r["id"]) for r in rows]
     new_rows, low = apply_movements(list(known.values()), movements, format_time(svc.now(), svc.tz))
     touched = {m.internal_sku for m in movements}
     desired = {r["internal_sku"]: r for r in new_rows if r["internal_sku"] in touched}
     batch = plan_keyed(INVENTORY_TAB, inventory, desired, force=frozenset({"on_hand"}))
-    svc.ledger.mark_delivered([r["id"] for r in rows])
+    layout = Layout.from_header(INVENTORY_TAB, inventory.header)
+    col = layout.positions.get("on_hand")
+    totals: dict[str, int] = {}
+    for m in movements:
+        totals[m.internal_sku] = totals.get(m.internal_sku, 0) + m.delta
+    for run in batch.updates:
+        if col is not None and run.key in totals and run.col <= col < run.col + len(run.values):
+            run.deltas[col] = totals[run.key]
+    ids = [r["id"] for r in rows]
+    batch.on_written.append(lambda: svc.ledger.mark_delivered(ids))
     for sku in low:
         svc.journal.audit(None, "low stock", "", f"{sku}: {desired[sku]['on_hand']} left", "truecraft")
     return batch
