@@ -104,3 +104,35 @@ def test_fixing_a_row_after_its_order_id_write_failed_updates_the_same_order(run
     [order] = table(path, ORDERS)
     assert order["Total"] == 64
     assert table(path, MANUAL_ENTRY)[0]["Order ID"] == "TC-1"
+
+
+def test_rows_sorted_and_saved_between_read_and_write_keep_their_own_order_ids(runner, monkeypatch):
+    r, path = runner
+    other = {**GOOD, "Customer": "Craft-fair Carl", "Email": "carl@example.com", "Unit Price": "$12.00"}
+    type_rows(path, [GOOD, other])
+    r.watch()  # both rows get their Entry IDs
+    real_write = r.backend.write
+    swapped = []
+
+    def swap_then_write(batch):
+        # a person sorts the Manual Entry rows in Excel and saves, between the cycle's read and its write
+        if not swapped and any(u.tab == MANUAL_ENTRY for u in batch.updates):
+            wb = load_workbook(path)
+            ws = wb[MANUAL_ENTRY]
+            a = [c.value for c in ws[2]]
+            b = [c.value for c in ws[3]]
+            for col, (x, y) in enumerate(zip(a, b), start=1):
+                ws.cell(row=2, column=col, value=y)
+                ws.cell(row=3, column=col, value=x)
+            wb.save(path)
+            swapped.append(True)
+        return real_write(batch)
+    monkeypatch.setattr(r.backend, "write", swap_then_write)
+    r.watch()
+    monkeypatch.setattr(r.backend, "write", real_write)
+    r.watch()
+    # then each row shows the Order ID of its own order
+    customers = {o["Order ID"]: o["Customer"] for o in table(path, ORDERS)}
+    assert swapped and len(customers) == 2
+    for row in table(path, MANUAL_ENTRY):
+        assert customers[row["Order ID"]] == row["Customer"], row
