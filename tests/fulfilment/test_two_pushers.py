@@ -62,3 +62,59 @@ def test_two_processes_pushing_at_once_create_one_etsy_shipment(tmp_path):
         assert states[0] == [] and len(states[1]) == 1, states
     finally:
         etsy.stop()
+
+
+SEND = """
+import json, sys
+from automations.fulfilment.mailer import Mailer
+from automations.fulfilment.service import FulfilmentService
+from core.journal import Journal
+journal = Journal(sys.argv[1])
+svc = FulfilmentService(journal, {}, mailer=Mailer(sys.argv[2], "shop@maker.example"))
+print(json.dumps([o.state for o in svc.push_pending()]))
+journal.close()
+"""
+
+
+def test_two_processes_at_once_send_one_tracking_email(tmp_path):
+    import asyncio
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from tests.fulfilment.helpers import square_order
+
+    class SlowSink:
+        """A mail server that takes a second to accept a message, so two senders overlap."""
+
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
+            await asyncio.sleep(1.0)
+            self.messages.append(envelope.content)
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sink = SlowSink()
+    smtp = Controller(sink, hostname="127.0.0.1", port=port)
+    smtp.start()
+    try:
+        # given a Square invoice order marked shipped: TrueCraft owes the buyer the tracking e-mail
+        journal = Journal(tmp_path / "j.db")
+        oid = journal.upsert(square_order("SQ-MAIL")).order_id
+        svc = FulfilmentService(journal, {}, clock=lambda: NOW)
+        svc.handle_edits(diff(*fulfil_edits(oid)), {s.order_id: s for s in journal.all_orders()})
+        journal.close()
+        # when two processes run the outbox at the same moment
+        procs = [subprocess.Popen([sys.executable, "-c", SEND, str(tmp_path / "j.db"), f"smtp://127.0.0.1:{port}"],
+                                  cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(2)]
+        outs = [p.communicate(timeout=60) for p in procs]
+        assert all(p.returncode == 0 for p in procs), outs
+        # then the buyer got exactly one tracking e-mail
+        assert len(sink.messages) == 1, outs
+    finally:
+        smtp.stop()
