@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from automations.alert_store import raise_alert
 from automations.dup_store import DuplicateStore, StoredPair
 from automations.duplicates.customers import cluster_customers
 from automations.duplicates.detector import DuplicateDetector, SkuMap, order_key
@@ -22,6 +23,23 @@ def summary(s: StoredOrder, tz: str) -> str:
     o = s.order
     return " · ".join(x for x in (f"{o.platform.label} #{o.platform_order_id}", o.customer.name,
                                   o.items_summary(), o.total.display(), format_time(o.created_at, tz)) if x)
+
+
+def duplicate_alert(a: StoredOrder, b: StoredOrder, score: int, reasons) -> str:
+    """'Potential duplicate — 84 %: TC-4 Etsy $200.00 Rachel Green and TC-5 Square $210.00 …, 58 min apart.'"""
+    gap = abs((b.order.created_at - a.order.created_at).total_seconds()) / 60
+    when = f"{gap:.0f} min apart" if gap < 120 else f"{gap / 60:.1f} hours apart"
+
+    def one(s: StoredOrder) -> str:
+        return f"{s.order_id} {s.order.platform.label} {s.order.total.display()} {s.order.customer.name}".strip()
+    why = "; ".join(reasons[:4])
+    return (f"Potential duplicate — {score} %: {one(a)} and {one(b)}, {when}. Why: {why}. "
+            "Decide in the Duplicates tab before making either.")
+
+
+def decided_alert_keys(store: DuplicateStore) -> set[str]:
+    """Alert keys of duplicate pairs the seller has already decided (their alerts are not needed)."""
+    return {f"duplicate:{p.pair_id}" for p in store.pairs() if p.decision}
 
 
 def listing_key(platform: str, item) -> str:
@@ -67,11 +85,15 @@ class DuplicatesFlow:
                 earlier, later = sorted([other_stored.order_id, result.order_id], key=lambda x: int(x[3:]))
                 ka, kb = (order_key(other), order_key(order)) if earlier == other_stored.order_id else (
                     order_key(order), order_key(other))
-                if self.store.add(earlier, later, ka, kb, pair.score, pair.reasons, pair.alert_text()):
+                with self.j.transaction():  # the flag and its alert are recorded together
+                    if not self.store.add(earlier, later, ka, kb, pair.score, pair.reasons, pair.alert_text()):
+                        continue
                     self.j.set_fields(later, source="truecraft", dup_score=pair.score, dup_of=earlier,
                                       match_reasons="; ".join(pair.reasons))
                     self.j.audit(later, "possible duplicate flagged", "", pair.alert_text(), "truecraft")
-                    flagged.append(pair.alert_text())
+                    raise_alert(self.j, "duplicate", f"{earlier}+{later}",
+                                duplicate_alert(self.j.get(earlier), self.j.get(later), pair.score, pair.reasons))
+                flagged.append(pair.alert_text())
         return flagged
 
     # -- sheet cycle ------------------------------------------------------------

@@ -44,6 +44,11 @@ class Runner:
         self.sheet_lock = (FileLock(journal.path + ".sheet-lock") if journal.path != ":memory:"
                            else _NullLock())
         self.pipeline = Pipeline(self)
+        from automations.alert_sender import AlertSender
+
+        sheet_url = (f"https://docs.google.com/spreadsheets/d/{settings.google_sheet_id}/edit"
+                     if settings.backend == "google" and settings.google_sheet_id else "")
+        self.alerts = AlertSender(journal, settings.env, settings.timezone, sheet_url)
 
     @classmethod
     def from_settings(cls, settings: Settings, with_connectors: bool = True) -> "Runner":
@@ -61,6 +66,33 @@ class Runner:
         self.journal.close()
 
     # -- intake -------------------------------------------------------------
+    SHEET_DOWN_ALERT_AFTER = 300  # seconds the sheet may be unreachable before the seller is told
+
+    def _sheet_down(self, why: str) -> None:
+        """Alert once when the sheet has been unreachable for more than a few minutes."""
+        from datetime import datetime
+
+        from automations.alert_store import raise_alert
+
+        since = self.journal.kv_get("alerts:sheet_down_since") or ""
+        if not since:
+            self.journal.kv_set("alerts:sheet_down_since", now_utc().isoformat())
+            return
+        if (now_utc() - datetime.fromisoformat(since)).total_seconds() >= self.SHEET_DOWN_ALERT_AFTER:
+            raise_alert(self.journal, "sheet_down", since,
+                        f"TrueCraft hasn't been able to reach the sheet since {since[:16].replace('T', ' ')} UTC: "
+                        f"{why} New orders are safe in the journal and will appear once it is back.")
+
+    def send_alerts(self) -> int:
+        """Send due alerts (never raises: a failing destination is retried later)."""
+        from automations.duplicates_flow import decided_alert_keys
+
+        try:
+            return self.alerts.run(decided_alert_keys(self.pipeline.duplicates.store))
+        except Exception:
+            log.exception("sending alerts failed; they stay queued")
+            return 0
+
     def _pay_owed(self) -> None:
         """Reactions a crash left owed run once, before anything else this cycle."""
         try:
@@ -104,7 +136,10 @@ class Runner:
             snapshot = self.sync.read_orders(extra=self.pipeline.extra_tabs)
         except SheetUnavailable as exc:
             self.journal.kv_set("health:sheet_status", str(exc))
+            self._sheet_down(str(exc))
             raise
+        if self.journal.kv_get("alerts:sheet_down_since"):
+            self.journal.kv_set("alerts:sheet_down_since", "")
         stored = self.journal.orders_by_id()
         diff = diff_sheet(snapshot.layout, snapshot.orders.rows, stored, self.journal.written_order_ids(),
                           self.settings.timezone)
@@ -121,6 +156,7 @@ class Runner:
             except Exception:  # a push problem must not stop this cycle's sheet write
                 log.exception("fulfilment pushes failed this cycle; they are retried next cycle")
         report.flush = self.sync.flush(snapshot=snapshot, extra=extra)
+        self.send_alerts()
         for oid in diff.missing_rows:
             if oid not in report.flush.restored:
                 self.journal.audit(oid, "row restored", "", "row was missing from the sheet", "truecraft")

@@ -97,6 +97,12 @@ def check_extras(settings: Settings) -> None:
                        ("TRUECRAFT_EDIT_SECRET", "instant sheet edits (Apps Script)"),
                        ("TRUECRAFT_SMTP_URL", "tracking e-mails for Square invoices and craft-fair orders")):
         _line(OK if env.get(name) else WARN, f"{what}: {'on' if env.get(name) else f'off — set {name}'}")
+    from automations.alert_sender import alert_urls, describe
+
+    urls = alert_urls(env)
+    _line(OK if urls else WARN, "alerts (duplicates, refused shipments, low stock): " + (
+        ", ".join(describe(u) for u in urls) + " — `python main.py alerts test` sends a test"
+        if urls else "off — set TRUECRAFT_ALERT_URLS (see `python main.py alerts --help`)"))
     from core.secrets import check_settings
 
     for problem in check_settings(env):

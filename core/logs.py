@@ -42,5 +42,5 @@ def setup_logging(secrets: Iterable[str] = (), verbose: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    for noisy in ("urllib3", "werkzeug", "waitress", "schedule", "google", "filelock"):
+    for noisy in ("urllib3", "werkzeug", "waitress", "schedule", "google", "filelock", "apprise"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

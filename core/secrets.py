@@ -74,6 +74,12 @@ def secret_forms(secrets: Iterable[str]) -> list[str]:
         if not secret:
             continue
         pieces = {secret}
+        if "://" in secret and not secret.lower().startswith(("smtp://", "smtps://")):
+            # alert destinations: each URL, and the tokens inside it (user, password, path parts)
+            for url in re.split(r"[\s,]+", secret):
+                rest = url.partition("://")[2]
+                userinfo = rest.rpartition("@")[0]
+                pieces |= {url, *userinfo.split(":"), *[p for p in re.split(r"[/?&=@:]", rest) if len(p) >= 12]}
         if secret.lower().startswith(("smtp://", "smtps://")):
             try:
                 target = parse_smtp_url(secret)

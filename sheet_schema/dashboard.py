@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from sheet_schema.schema import ColourRule, col_letter, quote_tab
-from sheet_schema.tabs import DUPLICATES, ORDERS
+from sheet_schema.tabs import AUDIT_LOG, DUPLICATES, ORDERS
 
 PLATFORM_LABELS = ("Shopify", "Etsy", "Square", "Amazon", "Manual")
 
 
+ALERTS_LABEL = "Last alerts sent"
+
+
 def dashboard_cells(orders_pos: dict[str, int], dup_pos: dict[str, int],
-                    google: bool = True) -> list[tuple[str, str]]:
+                    google: bool = True, audit_pos: dict[str, int] | None = None) -> list[tuple[str, str]]:
     """(A1, value) pairs for the Dashboard; formulas reference columns by their live letters."""
     o = {k: f"{quote_tab(ORDERS)}!{col_letter(i)}:{col_letter(i)}" for k, i in orders_pos.items()}
     d = {k: f"{quote_tab(DUPLICATES)}!{col_letter(i)}:{col_letter(i)}" for k, i in dup_pos.items()}
@@ -37,6 +40,14 @@ def dashboard_cells(orders_pos: dict[str, int], dup_pos: dict[str, int],
             f'=QUERY({quote_tab(ORDERS)}!A1:{last},"select {letters} where '
             f'{col_letter(orders_pos["order_id"])} is not null order by '
             f'{col_letter(orders_pos["received"])} desc limit 50",1)')))
+    a = audit_pos or {}
+    if all(k in a for k in ("at", "kind", "new")):
+        cells.append(("H3", ALERTS_LABEL))
+        if google:  # the Audit Log keeps one "alert sent" line per message; newest five here
+            cells.append(("H4", (f"=IFERROR(QUERY({quote_tab(AUDIT_LOG)}!A:{col_letter(max(a.values()))},"
+                                 f"\"select {col_letter(a['at'])}, {col_letter(a['new'])} where "
+                                 f"{col_letter(a['kind'])} = 'alert sent' order by {col_letter(a['at'])} desc "
+                                 f"limit 5\",0),\"none yet\")")))
     return cells
 
 

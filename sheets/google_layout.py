@@ -9,7 +9,7 @@ from typing import Any
 
 from sheet_schema.dashboard import dashboard_cells, rule_formula, whole_column_formula
 from sheet_schema.schema import Tab, WorkbookSchema, col_letter, quote_tab
-from sheet_schema.tabs import DASHBOARD, DUPLICATES, ORDERS
+from sheet_schema.tabs import AUDIT_LOG, DASHBOARD, DUPLICATES, ORDERS
 from sheets.google_rows import column_requests, data_row_requests, runs
 from sheets.rows import Layout
 
@@ -57,7 +57,7 @@ class GoogleLayout:
             requests += self._repair_rows(t, props[t.name], positions[t.name], header_look.get(t.name, []))
         if requests:
             sh.batch_update({"requests": requests})
-        self._dashboard(positions[ORDERS], positions[DUPLICATES], dash_values)
+        self._dashboard(positions[ORDERS], positions[DUPLICATES], dash_values, positions.get(AUDIT_LOG))
         return self.done
 
     def _headers(self, tabs: list[Tab], headers: dict[str, list[str]], props: dict) -> tuple[list, list]:
@@ -172,8 +172,9 @@ class GoogleLayout:
             self.done.append(f"{t.name}: warning on {len(out)} service column(s)")
         return out
 
-    def _dashboard(self, orders_pos: dict[str, int], dup_pos: dict[str, int], shown: list[list]) -> None:
-        cells = dashboard_cells(orders_pos, dup_pos, google=True)
+    def _dashboard(self, orders_pos: dict[str, int], dup_pos: dict[str, int], shown: list[list],
+                   audit_pos: dict[str, int] | None = None) -> None:
+        cells = dashboard_cells(orders_pos, dup_pos, google=True, audit_pos=audit_pos)
         current = {}
         for r, row in enumerate(shown):
             for c, v in enumerate(row):

@@ -7,7 +7,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from sheet_schema.dashboard import dashboard_cells, rule_formula
 from sheet_schema.schema import Tab, WorkbookSchema, col_letter
-from sheet_schema.tabs import DASHBOARD, DUPLICATES, ORDERS
+from sheet_schema.tabs import AUDIT_LOG, DASHBOARD, DUPLICATES, ORDERS
 from sheets.rows import Layout
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -33,7 +33,7 @@ def apply_layout(wb, schema: WorkbookSchema, threshold: int) -> list[str]:
             header = [c.value or "" for c in ws[1]] if ws.max_row >= 1 else []
             positions[tab.name] = Layout.from_header(tab, [str(h) for h in header]).positions
             done += _formats(ws, tab, positions[tab.name], threshold)
-    done += _dashboard(wb[DASHBOARD], positions[ORDERS], positions[DUPLICATES])
+    done += _dashboard(wb[DASHBOARD], positions[ORDERS], positions[DUPLICATES], positions.get(AUDIT_LOG))
     return done
 
 
@@ -95,10 +95,11 @@ def _formats(ws, tab: Tab, pos: dict[str, int], threshold: int) -> list[str]:
     return done
 
 
-def _dashboard(ws, orders_pos: dict[str, int], dup_pos: dict[str, int]) -> list[str]:
+def _dashboard(ws, orders_pos: dict[str, int], dup_pos: dict[str, int],
+               audit_pos: dict[str, int] | None = None) -> list[str]:
     """Counters as live Excel formulas; the newest-first feed is refreshed on every write."""
     changed = False
-    for a1, value in dashboard_cells(orders_pos, dup_pos, google=False):
+    for a1, value in dashboard_cells(orders_pos, dup_pos, google=False, audit_pos=audit_pos):
         if ws[a1].value != value:
             ws[a1].value = value
             changed = True
@@ -107,10 +108,32 @@ def _dashboard(ws, orders_pos: dict[str, int], dup_pos: dict[str, int]) -> list[
     return ["Dashboard: counters written"] if changed else []
 
 
+def refresh_alerts(wb, limit: int = 5) -> None:
+    """The last alerts sent, newest first, under "Last alerts sent" (from the Audit Log's lines)."""
+    from sheet_schema.dashboard import ALERTS_LABEL
+    from sheet_schema.tabs import AUDIT_LOG_TAB
+
+    if AUDIT_LOG not in wb.sheetnames or wb[DASHBOARD]["H3"].value != ALERTS_LABEL:
+        return
+    log_ws, dash = wb[AUDIT_LOG], wb[DASHBOARD]
+    layout = Layout.from_header(AUDIT_LOG_TAB, [str(c.value or "") for c in log_ws[1]])
+    if any(k not in layout.positions for k in ("at", "kind", "new")):
+        return
+    sent = [r for r in log_ws.iter_rows(min_row=2, values_only=True)
+            if r and len(r) > layout.positions["kind"] and r[layout.positions["kind"]] == "alert sent"]
+    sent.sort(key=lambda r: str(r[layout.positions["at"]] or ""), reverse=True)
+    for i in range(limit):
+        row = sent[i] if i < len(sent) else None
+        dash.cell(row=4 + i, column=8, value=str(row[layout.positions["at"]]) if row else ("none yet" if i == 0 else None))
+        cell = dash.cell(row=4 + i, column=9, value=row[layout.positions["new"]] if row else None)
+        cell.data_type = "s" if row else cell.data_type
+
+
 def refresh_feed(wb, limit: int = 50) -> None:
     """Newest-first copy of the feed on the Dashboard (Excel has no QUERY(); we keep it current)."""
     if ORDERS not in wb.sheetnames or DASHBOARD not in wb.sheetnames:
         return
+    refresh_alerts(wb)
     from sheet_schema.tabs import ORDERS_TAB
 
     orders, dash = wb[ORDERS], wb[DASHBOARD]

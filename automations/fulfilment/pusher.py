@@ -12,6 +12,7 @@ import logging
 from datetime import timedelta
 
 from automations.fulfilment.mailer import MailAuthError, MailRejected, MailTemporaryError
+from automations.alert_store import raise_alert
 from automations.fulfilment.outbox import Entry
 from automations.fulfilment.service import FulfilmentService, PushOutcome
 from automations.fulfilment.tracking import tracking_url
@@ -139,6 +140,10 @@ def _failed(svc: FulfilmentService, entry: Entry, stored: StoredOrder, shipment:
     with svc.journal.transaction():
         svc.outbox.mark_failed(entry.key, message, None, svc.now(), result={"request": request or {}})
         svc.journal.audit(entry.order_id, "fulfilment refused by platform", "", message, "truecraft")
+        raise_alert(svc.journal, "push_failed", entry.key,
+                    f"{stored.order.platform.label} refused the shipment of {entry.order_id} "
+                    f"({stored.order.customer.name}, #{stored.order.platform_order_id}): {message}. "
+                    "See its Sync cell in the Orders tab.")
         text = message
         if email_anyway:
             text += _email_step(svc, stored, shipment, False, message)

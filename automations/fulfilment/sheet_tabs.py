@@ -6,6 +6,7 @@ import re
 import logging
 from typing import Mapping
 
+from automations.alert_store import raise_alert
 from automations.fulfilment.inventory import Movement, apply_movements, bundles_from_rows
 from sheet_schema.tabs import BUNDLES, BUNDLES_TAB, INVENTORY, INVENTORY_TAB, SKU_MAP, SKU_MAP_TAB
 from sheets.base import WriteBatch
@@ -75,4 +76,8 @@ def inventory_cycle(svc, tabs: Mapping) -> WriteBatch:
     batch.on_written.append(lambda: svc.ledger.mark_delivered(ids))
     for sku in low:
         svc.journal.audit(None, "low stock", "", f"{sku}: {desired[sku]['on_hand']} left", "truecraft")
+        name = desired[sku].get("name") or ""
+        raise_alert(svc.journal, "low_stock", f"{sku}:{max(ids)}",
+                    f"Low stock: {sku}{f' ({name})' if name else ''} has {desired[sku]['on_hand']} left "
+                    f"(low-stock level {desired[sku].get('low_stock')}). Restock or pause the listing.")
     return batch
