@@ -126,3 +126,27 @@ def test_cancel_asks_for_a_refund_to_the_original_payment_method(policy):
         assert shop.spec_errors() == []
     finally:
         shop.stop()
+
+
+@pytest.mark.parametrize("product_id, variant_id", [
+    (None, None),        # product deleted: Shopify gives product and variant null (FACTS 9)
+    (632910392, None),   # variant deleted, product still there
+    (None, 808950810),   # product null while the variant is still resolvable
+])
+def test_a_line_whose_product_was_deleted_still_arrives(policy, product_id, variant_id):
+    # given an order whose line points at a deleted product or variant (LineItem.product/variant null)
+    shop = ShopifyStandin().start()
+    try:
+        order = _order_with_lines(5_000_201, 2)
+        order["line_items"][0].update(product_id=product_id, variant_id=variant_id)
+        shop.add_order(order)
+        connector = ShopifyConnector(ShopifyClient(shop.url, shop.token, policy))
+        # when TrueCraft polls
+        result = connector.fetch_orders(None)
+        # then the order arrives with both lines, titles and SKUs intact, and Shopify saw no error
+        (got,) = result.orders
+        assert [i.sku for i in got.items] == ["SKU-0", "SKU-1"]
+        assert got.items[0].title == "Bead 0"
+        assert shop.spec_errors() == []
+    finally:
+        shop.stop()
