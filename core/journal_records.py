@@ -146,3 +146,33 @@ class RecordsMixin:
         """Store a small persistent setting."""
         self.execute("INSERT INTO kv (key, value) VALUES (?,?) ON CONFLICT(key)"
                      " DO UPDATE SET value=excluded.value", (key, value))
+
+    def _owe(self, seq: int, created: bool) -> None:
+        self._db.execute("INSERT INTO owed (seq, created) VALUES (?, ?) ON CONFLICT(seq) DO UPDATE"
+                         " SET created=MAX(created, excluded.created)", (seq, int(created)))
+
+    def owed(self) -> list[tuple[StoredOrder, bool]]:
+        """Stored changes whose reactions have not run yet (a crash came in between): (order, created)."""
+        rows = self.execute("SELECT o.*, w.created AS owed_created FROM owed w JOIN orders o ON o.seq = w.seq"
+                            " ORDER BY w.seq").fetchall()
+        from core.journal import _stored
+
+        return [(_stored(r), bool(r["owed_created"])) for r in rows]
+
+    def paid(self, order_ids: Iterable[str]) -> None:
+        """The reactions to these orders' latest changes have run."""
+        from core.journal import parse_order_id
+
+        seqs = [parse_order_id(o) for o in order_ids]
+        with self.transaction():
+            self._db.executemany("DELETE FROM owed WHERE seq=?", [(s,) for s in seqs if s is not None])
+
+    def orders_after(self, seq: int) -> list[StoredOrder]:
+        """Orders stored after TC-<seq>, by this process or any other on the same journal."""
+        from core.journal import _stored
+
+        return [_stored(r) for r in self.execute("SELECT * FROM orders WHERE seq > ? ORDER BY seq", (seq,))]
+
+    def last_seq(self) -> int:
+        """The highest order number stored so far (0 when empty)."""
+        return self.execute("SELECT COALESCE(MAX(seq), 0) FROM orders").fetchone()[0]
