@@ -109,6 +109,16 @@ def check_extras(settings: Settings) -> None:
         _line(BAD, problem)
 
 
+def check_mail(settings: Settings, offline: bool) -> None:
+    """Unless offline, connect to the mail server as a send would, so a server without TLS shows up now."""
+    if offline or not settings.env.get("TRUECRAFT_SMTP_URL"):
+        return
+    from automations.fulfilment.mailer import Mailer
+
+    problem = Mailer.from_env(settings.env).check_connection()
+    _line(BAD if problem else OK, problem or "mail server reachable, and the password travels encrypted")
+
+
 def check_file_modes(settings: Settings) -> None:
     """Warn when files holding tokens or buyers' details can be read by other users of this computer."""
     import stat
@@ -134,6 +144,7 @@ def doctor(settings: Settings, offline: bool = False) -> int:
     sheet_ok = check_sheet(settings, offline)
     platforms_ok = check_platforms(settings, offline)
     check_extras(settings)
+    check_mail(settings, offline)
     check_file_modes(settings)
     print()
     if sheet_ok and platforms_ok:

@@ -126,6 +126,18 @@ class Mailer:
             raise MailTemporaryError(f"couldn't reach the mail server {target.host}") from None
         return MailResult(True, False, msg["Message-ID"], text, f"sent to {msg['To']}")
 
+    def check_connection(self) -> str:
+        """Connect as a send would (TLS first), without logging in; a plain problem, or "" when fine."""
+        try:
+            target = parse_smtp_url(self.smtp_url)
+            with self._connect(target):
+                return ""
+        except (SettingError, MailAuthError) as exc:
+            return str(exc)
+        except (OSError, smtplib.SMTPException) as exc:
+            log.warning("SMTP check failed: %s", type(exc).__name__)
+            return f"couldn't reach the mail server {target.host}: is TRUECRAFT_SMTP_URL right?"
+
     def _connect(self, target: SmtpTarget) -> smtplib.SMTP:
         """Connect so that a password only ever travels encrypted (smtps://, or STARTTLS)."""
         if target.scheme == "smtps":
