@@ -27,8 +27,9 @@ def alert_urls(env: Mapping[str, str]) -> list[str]:
 def describe(url: str) -> str:
     """A destination without its secrets: 'ntfy://ntfy.sh/…', 'tgram://…'."""
     scheme, _, rest = url.partition("://")
-    host = rest.split("@")[-1].split("/")[0].split("?")[0] if "@" in rest or "." in rest.split("/")[0] else ""
-    return f"{scheme}://{host}/…" if host else f"{scheme}://…"
+    host = rest.rpartition("@")[2].split("/")[0].split("?")[0]
+    # A server name has a dot (ntfy.sh, 127.0.0.1:8080); anything else there is a token: hide it.
+    return f"{scheme}://{host}/…" if "." in host else f"{scheme}://…"
 
 
 class AlertSender:

@@ -78,25 +78,27 @@ def due(journal: Journal, now: datetime | None = None) -> list[Alert]:
             for r in rows]
 
 
+def _each(journal: Journal, sql: str, ids: list[int], *args) -> None:
+    """Run one UPDATE per alert id, all in one transaction."""
+    with journal.transaction():
+        for i in ids:
+            journal.execute(sql, (*args, i))
+
+
 def mark_sending(journal: Journal, ids: list[int]) -> None:
     """About to hand these to the destinations: a crash from here on means 'send again as a repeat'."""
-    with journal.transaction():
-        journal._db.executemany("UPDATE alerts SET state='sending', attempts=attempts+1 WHERE id=?",
-                                [(i,) for i in ids])
+    _each(journal, "UPDATE alerts SET state='sending', attempts=attempts+1 WHERE id=?", ids)
 
 
 def mark_sent(journal: Journal, ids: list[int], now: datetime | None = None) -> None:
     """Delivered."""
-    stamp = (now or now_utc()).isoformat()
-    with journal.transaction():
-        journal._db.executemany("UPDATE alerts SET state='sent', sent_at=?, error='' WHERE id=?",
-                                [(stamp, i) for i in ids])
+    _each(journal, "UPDATE alerts SET state='sent', sent_at=?, error='' WHERE id=?", ids,
+          (now or now_utc()).isoformat())
 
 
 def mark_dropped(journal: Journal, ids: list[int], why: str) -> None:
     """No longer needed (the duplicate pair was decided before the alert went out)."""
-    with journal.transaction():
-        journal._db.executemany("UPDATE alerts SET state='dropped', error=? WHERE id=?", [(why, i) for i in ids])
+    _each(journal, "UPDATE alerts SET state='dropped', error=? WHERE id=?", ids, why)
 
 
 def mark_retry(journal: Journal, ids: list[int], error: str, now: datetime | None = None) -> None:
@@ -114,10 +116,3 @@ def pending_count(journal: Journal) -> int:
     """Alerts not delivered yet (for /healthz)."""
     ensure_schema(journal)
     return journal.execute("SELECT COUNT(*) FROM alerts WHERE state IN ('pending','sending')").fetchone()[0]
-
-
-def recent(journal: Journal, limit: int = 5) -> list[tuple[str, str]]:
-    """The last alerts sent: (sent_at, text), newest first (for the Dashboard)."""
-    ensure_schema(journal)
-    return [(r[0], r[1]) for r in journal.execute(
-        "SELECT sent_at, text FROM alerts WHERE state='sent' ORDER BY sent_at DESC, id DESC LIMIT ?", (limit,))]

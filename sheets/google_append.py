@@ -29,7 +29,6 @@ class AppendReport:
     """What appending did: blocks to format, and how often an answer was lost."""
 
     landed: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
-    requests: int = 0
     lost_answers: int = 0
     already_there: int = 0
 
@@ -63,7 +62,6 @@ class Appender:
         todo = chunk
         for attempt in range(max(1, self.b.session.policy.attempts)):
             try:
-                report.requests += 1
                 resp = self.b.spreadsheet.values_append(
                     f"{quote_tab(title)}!A1", {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
                     {"values": todo, "majorDimension": "ROWS"})

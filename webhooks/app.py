@@ -18,6 +18,7 @@ import orjson
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from automations.alert_store import pending_count
 from core.journal import Journal
 from core.models import Platform
 from webhooks import handlers
@@ -112,12 +113,6 @@ def create_app(journal: Journal, settings: Any, on_event: OnEvent | None = None,
     return app
 
 
-def _alerts_pending(journal: Journal) -> int:
-    from automations.alert_store import pending_count
-
-    return pending_count(journal)
-
-
 class HealthCache:
     """/healthz for anyone: computed at most once a second, from indexed counts; memory in between.
 
@@ -160,7 +155,7 @@ def health(journal: Journal, inbox: Any = None) -> dict:
         "events_pending": pending,
         "events_failed": count("SELECT COUNT(*) FROM events WHERE state='failed'"),
         "events_waiting_retry": journal.waiting_events(),  # reason -> how many
-        "alerts_pending": _alerts_pending(journal),
+        "alerts_pending": pending_count(journal),
         "last_sheet_write": journal.kv_get("health:last_sheet_write"),
         "sheet_status": journal.kv_get("health:sheet_status"),
         "last_poll": polls,
