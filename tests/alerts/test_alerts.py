@@ -162,3 +162,39 @@ def test_quiet_hours_hold_low_stock_and_let_a_duplicate_through(shop):
     assert [m["title"] for m in receiver.messages] == ["TrueCraft: possible duplicate order"]
     assert store.pending_count(r.journal) == 1
     r.close()
+
+
+def test_an_email_destination_gets_the_duplicate_alert_through_an_smtp_sink(tmp_path, monkeypatch):
+    from aiosmtpd.controller import Controller
+
+    class Sink:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
+            self.messages.append(envelope.content.decode("utf8", "replace"))
+            return "250 OK"
+
+    monkeypatch.setattr(alerts_mod, "GATHER_SECONDS", 0)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sink = Sink()
+    smtp = Controller(sink, hostname="127.0.0.1", port=port)
+    smtp.start()
+    try:
+        # the seller's own mailbox, written the apprise way (a relay on this computer, no login)
+        url = f"mailto://127.0.0.1:{port}?from=shop@maker.example&to=seller@maker.example&mode=insecure"
+        settings = Settings(db=str(tmp_path / "j.db"), workbook=str(tmp_path / "t.xlsx"),
+                            env={"TRUECRAFT_ALERT_URLS": url})
+        r = Runner(settings, Journal(settings.db), LocalWorkbookBackend(settings.workbook), {})
+        r.ingest([_rachel("E-1", "etsy", 0, "200.00")])
+        r.ingest([_rachel("SQ-1", "square", 58, "210.00")])
+        r.watch()
+        r.watch()
+        [mail] = sink.messages
+        assert "Subject: TrueCraft: possible duplicate order" in mail and "seller@maker.example" in mail
+        assert "TC-1" in mail and "TC-2" in mail
+        r.close()
+    finally:
+        smtp.stop()
