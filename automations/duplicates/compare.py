@@ -1,0 +1,205 @@
+"""Compare two orders field by field into a comparison vector of agreement levels (pure functions).
+
+Every field is compared with a typo-tolerant measure and lands on a level: 0 means
+"missing on one side" and counts neither for nor against; 1 is the strongest
+agreement; the last level is a clear disagreement. How much each level tells is
+not decided here: the Fellegi–Sunter model (model.py) learns it from the data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import JaroWinkler, OSA
+
+from automations.duplicates.normalise import Name, nickname_related
+
+# field -> level names (index 1..n); level 0 is always "missing".
+FIELDS: dict[str, tuple[str, ...]] = {
+    "first": ("exact", "nickname", "initial", "typo", "similar", "different"),
+    "last": ("exact", "typo", "initial", "similar", "different"),
+    "house": ("exact", "close", "different"),
+    "street": ("exact", "typo", "similar", "different"),
+    "unit": ("exact", "similar", "different"),
+    "city": ("exact", "similar", "different"),
+    "postcode": ("exact", "one-off", "different"),
+    "region": ("exact", "different"),
+    "phone": ("exact", "last7", "different"),
+    "email": ("exact", "similar", "different"),
+    "buyer": ("exact", "different"),
+    "product": ("same-sku", "same", "related", "unclear", "other-variant", "different"),
+    "quantity": ("same", "close", "different"),
+    "amount": ("exact", "within10", "within50", "different"),
+    "gap": ("15min", "60min", "window", "outside"),
+}
+NAMES = tuple(FIELDS)
+IDX = {name: i for i, name in enumerate(NAMES)}
+
+
+@dataclass(frozen=True)
+class NamePair:
+    """How two names compare, after trying them straight and with given/family swapped."""
+
+    first: int
+    last: int
+    swapped: bool
+
+
+def _jw(a: str, b: str) -> float:
+    return JaroWinkler.similarity(a, b)
+
+
+def first_level(a: str, b: str) -> int:
+    """Level of two given names: exact, nickname, initial, typo, similar, different."""
+    if not a or not b:
+        return 0
+    if a == b:
+        return 1
+    if len(a) == 1 or len(b) == 1:
+        return 3 if a[0] == b[0] else 6
+    if nickname_related(a, b):
+        return 2
+    sim = _jw(a, b)
+    if sim >= 0.92 or OSA.distance(a, b) <= (1 if min(len(a), len(b)) <= 5 else 2):
+        return 4
+    return 5 if sim >= 0.80 else 6
+
+
+def last_level(a: str, b: str) -> int:
+    """Level of two family names: exact, typo, initial, similar, different."""
+    if not a or not b:
+        return 0
+    if a == b:
+        return 1
+    if len(a) == 1 or len(b) == 1:
+        return 3 if a[0] == b[0] else 5
+    sim = _jw(a, b)
+    if sim >= 0.92 or OSA.distance(a, b) <= (1 if min(len(a), len(b)) <= 5 else 2):
+        return 2
+    return 4 if sim >= 0.80 else 5
+
+
+_FIRST_RANK = (9, 0, 1, 2, 1, 3, 4)  # lower is better; used only to pick straight vs swapped
+_LAST_RANK = (9, 0, 1, 2, 3, 4)
+
+
+def compare_names(a: Name, b: Name) -> NamePair:
+    """Compare two names straight and swapped ('Green Rachel'), keeping the better reading."""
+    straight = NamePair(first_level(a.first, b.first), last_level(a.last, b.last), False)
+    if bool(a.last) != bool(b.last) and a.first and b.first:
+        # One side is a single word ('Green', 'Sarah'): it may be either name of the other side.
+        one, full = (a, b) if not a.last else (b, a)
+        as_last = last_level(one.first, full.last)
+        if as_last in (1, 2) and straight.first >= 5:
+            return NamePair(0, as_last, False)
+        return straight
+    if not (a.first and a.last and b.first and b.last):
+        return straight
+    swapped = NamePair(first_level(a.first, b.last), last_level(a.last, b.first), True)
+    if swapped.first in (1, 2, 4) and swapped.last in (1, 2) and straight.first >= 5:
+        return swapped
+    return straight
+
+
+def house_level(a: str, b: str) -> int:
+    """Exact, close (one digit wrong, missing or swapped: '124' vs '142') or different."""
+    if not a or not b:
+        return 0
+    if a == b:
+        return 1
+    return 2 if OSA.distance(a, b) <= 1 else 3
+
+
+def street_level(a: str, b: str) -> int:
+    """Token similarity of street names: exact, typo, similar, different."""
+    if not a or not b:
+        return 0
+    if a == b:
+        return 1
+    sim = max(fuzz.token_sort_ratio(a, b), fuzz.ratio(a.replace(" ", ""), b.replace(" ", "")))
+    return 2 if sim >= 85 else 3 if sim >= 70 else 4
+
+
+def unit_level(a: str, b: str) -> int:
+    """Flat/unit/building line: exact, similar, different."""
+    if not a or not b:
+        return 0
+    if a == b:
+        return 1
+    return 2 if fuzz.ratio(a, b) >= 75 else 3
+
+
+def text_level(a: str, b: str) -> int:
+    """City: exact, similar (Jaro-Winkler >= 0.85), different."""
+    if not a or not b:
+        return 0
+    if a == b:
+        return 1
+    return 2 if _jw(a, b) >= 0.85 else 3
+
+
+def postcode_level(a: str, b: str) -> int:
+    """Exact, one digit off or swapped, different."""
+    if not a or not b:
+        return 0
+    if a == b:
+        return 1
+    return 2 if len(a) == len(b) and OSA.distance(a, b) <= 1 else 3
+
+
+def region_level(a: str, b: str) -> int:
+    """State or region: exact or different."""
+    if not a or not b:
+        return 0
+    return 1 if a == b else 2
+
+
+def phone_level(a: str, b: str) -> int:
+    """E.164 phones: exact, same last seven digits, different."""
+    if not a or not b:
+        return 0
+    if a == b:
+        return 1
+    return 2 if a[-7:] == b[-7:] else 3
+
+
+def email_level(a: str, b: str) -> int:
+    """Normalised e-mails: exact, similar (same mailbox name or one slip), different."""
+    if not a or not b:
+        return 0
+    if a == b:
+        return 1
+    la, lb = a.partition("@")[0], b.partition("@")[0]
+    return 2 if la == lb or (min(len(la), len(lb)) >= 5 and OSA.distance(la, lb) <= 1) else 3
+
+
+def amount_level(x: Decimal | None, y: Decimal | None) -> int:
+    """Order totals: exact, within 10 %, within 50 %, different (0 when currencies differ)."""
+    if x is None or y is None:
+        return 0
+    diff, top = abs(x - y), max(x, y)
+    if diff < Decimal("0.01"):
+        return 1
+    if top <= 0:
+        return 4
+    ratio = diff / top
+    return 2 if ratio <= Decimal("0.10") else 3 if ratio <= Decimal("0.50") else 4
+
+
+def quantity_level(qa: int, qb: int) -> int:
+    """Quantities of the best-matching items: same, close, clearly different (1 vs 5)."""
+    if qa <= 0 or qb <= 0:
+        return 0
+    if qa == qb:
+        return 1
+    return 3 if max(qa, qb) >= 3 * min(qa, qb) and abs(qa - qb) >= 2 else 2
+
+
+def gap_level(minutes: float, window: float) -> int:
+    """Time between the orders: within 15 min, 60 min, the window, or outside it."""
+    if minutes <= 15:
+        return 1
+    if minutes <= 60:
+        return 2
+    return 3 if minutes <= window else 4

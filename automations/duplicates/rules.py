@@ -1,0 +1,48 @@
+"""What the match model cannot know: when a likely-same-person pair is still not one purchase.
+
+The Fellegi–Sunter model answers "are these two orders from one buyer?". A duplicate also needs
+the same purchase, and some people look alike on paper. These rules are definitions, not weights:
+- another variant or another product is another purchase;
+- two buyers sending to one recipient (gift givers) are two people;
+- a clearly different first name is another person when each order carries its own contact
+  details (a buyer types her own name right), and only worth a check when nothing else tells;
+- a name with no address, phone, e-mail or account to back it is worth a check, never a flag.
+"""
+from __future__ import annotations
+
+from automations.duplicates.compare import FIELDS, IDX, compare_names
+from automations.duplicates.scoring import Features
+
+OTHER_PRODUCT = FIELDS["product"].index("other-variant") + 1
+DIFFERENT_FIRST = FIELDS["first"].index("different") + 1
+SKIP, CHECK, OK = "skip", "check", ""
+_IDENTITY = ("house", "street", "postcode", "phone", "email", "buyer")
+
+
+def _gift(a: Features, b: Features) -> bool:
+    """Two buyers sending to one recipient: buyer names differ, recipient names agree."""
+    if a.ship_name is None and b.ship_name is None:
+        return False
+    ra, rb = a.ship_name or a.name, b.ship_name or b.name
+    if ra.empty or rb.empty or (ra == a.name and rb == b.name):
+        return False
+    recipients = compare_names(ra, rb)
+    return recipients.first in (1, 2, 3, 4) and recipients.last in (0, 1, 2)
+
+
+def verdict(a: Features, b: Features, v: tuple[int, ...]) -> tuple[str, str]:
+    """(SKIP, CHECK or OK, note): whether a scored pair may be shown, and at most in which band."""
+    if v[IDX["product"]] >= OTHER_PRODUCT:
+        return SKIP, ""
+    same_account = v[IDX["email"]] == 1 or v[IDX["buyer"]] == 1
+    if v[IDX["first"]] == DIFFERENT_FIRST and not same_account:
+        if _gift(a, b):
+            return SKIP, ""
+        both_contact = (a.phone and b.phone) or (a.email and b.email) or v[IDX["buyer"]] == 2
+        if both_contact:
+            return SKIP, ""  # each order has its own contact details: two people (a shared landline too)
+        return CHECK, ("Two first names and nothing else to tell them apart: "
+                       "a housemate, a gift, or one buyer? Check")
+    if not any(v[IDX[f]] for f in _IDENTITY):
+        return CHECK, ""  # strangers share names: only an address, phone, e-mail or account can confirm
+    return OK, ""
