@@ -19,12 +19,10 @@ from automations.duplicates.normalise import Name, nickname_related
 FIELDS: dict[str, tuple[str, ...]] = {
     "first": ("exact", "nickname", "initial", "typo", "similar", "different"),
     "last": ("exact", "typo", "initial", "similar", "different"),
-    "house": ("exact", "close", "different"),
-    "street": ("exact", "typo", "similar", "different"),
+    # One composite field for house number, street, postcode and town: they are not independent
+    # (same postcode means same town), so adding them up separately would count one fact four times.
+    "address": ("same", "near", "one-part-differs", "same-area", "different"),
     "unit": ("exact", "similar", "different"),
-    "city": ("exact", "similar", "different"),
-    "postcode": ("exact", "one-off", "different"),
-    "region": ("exact", "different"),
     "phone": ("exact", "last7", "different"),
     "email": ("exact", "similar", "different"),
     "buyer": ("exact", "different"),
@@ -146,6 +144,31 @@ def postcode_level(a: str, b: str) -> int:
     if a == b:
         return 1
     return 2 if len(a) == len(b) and OSA.distance(a, b) <= 1 else 3
+
+
+@dataclass(frozen=True)
+class AddressParts:
+    """Levels of the address parts (0 = missing): house, street, postcode, town, region."""
+
+    house: int
+    street: int
+    postcode: int
+    city: int
+    region: int
+
+
+def address_level(p: AddressParts) -> int:
+    """Composite level: same, near (a typo somewhere), one part differs, same area only, different."""
+    agree = (p.house == 1) + (p.street in (1, 2)) + (p.postcode == 1) + (p.city in (1, 2))
+    near = (p.house == 2) + (p.street == 3) + (p.postcode == 2)
+    differ = (p.house == 3) + (p.street == 4) + (p.postcode == 3) + (p.city == 3) + (p.region == 2)
+    if not (agree or near or differ):
+        return 0
+    if differ == 0:
+        return 1 if near == 0 and agree >= 3 else 2
+    if differ == 1 and agree + near >= 2:
+        return 3
+    return 4 if agree + near >= 1 else 5
 
 
 def region_level(a: str, b: str) -> int:

@@ -19,16 +19,14 @@ from automations.duplicates.compare import FIELDS, NAMES
 # them as soon as the data has enough candidate pairs to speak for itself.
 DEFAULT_M: dict[str, tuple[float, ...]] = {
     "first": (.80, .06, .04, .06, .02, .02), "last": (.85, .08, .03, .02, .02),
-    "house": (.90, .05, .05), "street": (.85, .08, .03, .04), "unit": (.80, .10, .10),
-    "city": (.90, .05, .05), "postcode": (.90, .05, .05), "region": (.95, .05),
+    "address": (.80, .12, .04, .02, .02), "unit": (.80, .10, .10),
     "phone": (.90, .02, .08), "email": (.60, .10, .30), "buyer": (.80, .20),
     "product": (.50, .35, .08, .05, .01, .01), "quantity": (.90, .07, .03), "amount": (.60, .25, .10, .05),
     "gap": (.50, .35, .14, .01),
 }
 DEFAULT_U: dict[str, tuple[float, ...]] = {
     "first": (.01, .003, .01, .005, .05, .922), "last": (.005, .003, .01, .04, .942),
-    "house": (.02, .03, .95), "street": (.01, .01, .03, .95), "unit": (.05, .05, .90),
-    "city": (.05, .02, .93), "postcode": (.02, .10, .88), "region": (.20, .80),
+    "address": (.002, .003, .01, .10, .885), "unit": (.05, .05, .90),
     "phone": (.001, .001, .998), "email": (.001, .002, .997), "buyer": (.01, .99),
     "product": (.10, .10, .10, .20, .10, .40), "quantity": (.70, .20, .10), "amount": (.05, .10, .30, .55),
     "gap": (.12, .37, .50, .01),

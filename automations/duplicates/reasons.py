@@ -41,15 +41,17 @@ def _names(a: Features, b: Features, v: tuple[int, ...]) -> tuple[str, str]:
 
 
 def _address(a: Features, b: Features, v: tuple[int, ...]) -> tuple[str, str]:
-    house, street, postcode = v[IDX["house"]], v[IDX["street"]], v[IDX["postcode"]]
-    if not (house or street or postcode):
-        return "", ""
-    if house in (0, 1) and street in (0, 1) and postcode in (0, 1):
+    level = v[IDX["address"]]
+    x, y = a.address, b.address
+    if level == 1:
         return "same address", ""
-    if house in (0, 1, 2) and street in (0, 1, 2) and postcode in (0, 1, 2):
-        x, y = a.address, b.address
+    if level == 2:
         return f"nearly the same address ({x.house} {x.street} {x.postcode} / {y.house} {y.street} {y.postcode})", ""
-    return "", "different address"
+    if level == 3:
+        return "", f"address differs in one part ({x.house} {x.street} {x.postcode} / {y.house} {y.street} {y.postcode})"
+    if level in (4, 5):
+        return "", "different address"
+    return "", ""
 
 
 def _product(a: Features, b: Features) -> tuple[str, str]:

@@ -5,7 +5,10 @@ the same purchase, and some people look alike on paper. These rules are definiti
 - another variant or another product is another purchase;
 - two buyers sending to one recipient (gift givers) are two people;
 - a clearly different first name is another person when each order carries its own contact
-  details (a buyer types her own name right), and only worth a check when nothing else tells;
+  details (a buyer types her own name right) or nothing else about the person agrees, and only
+  worth a check when nothing else tells;
+- the same name on another street is worth a check, not a flag, unless a phone, e-mail or
+  account confirms it;
 - a name with no address, phone, e-mail or account to back it is worth a check, never a flag.
 """
 from __future__ import annotations
@@ -15,8 +18,11 @@ from automations.duplicates.scoring import Features
 
 OTHER_PRODUCT = FIELDS["product"].index("other-variant") + 1
 DIFFERENT_FIRST = FIELDS["first"].index("different") + 1
+DIFFERENT_LAST = FIELDS["last"].index("different") + 1
+ONE_PART = FIELDS["address"].index("one-part-differs") + 1
+ELSEWHERE = FIELDS["address"].index("same-area") + 1  # another street in the same town, or further
 SKIP, CHECK, OK = "skip", "check", ""
-_IDENTITY = ("house", "street", "postcode", "phone", "email", "buyer")
+_IDENTITY = ("address", "phone", "email", "buyer")
 
 
 def _gift(a: Features, b: Features) -> bool:
@@ -34,15 +40,19 @@ def verdict(a: Features, b: Features, v: tuple[int, ...]) -> tuple[str, str]:
     """(SKIP, CHECK or OK, note): whether a scored pair may be shown, and at most in which band."""
     if v[IDX["product"]] >= OTHER_PRODUCT:
         return SKIP, ""
-    same_account = v[IDX["email"]] == 1 or v[IDX["buyer"]] == 1
-    if v[IDX["first"]] == DIFFERENT_FIRST and not same_account:
+    confirmed = any(v[IDX[f]] == 1 for f in ("email", "buyer"))
+    address = v[IDX["address"]]
+    if v[IDX["first"]] == DIFFERENT_FIRST and not confirmed:
         if _gift(a, b):
             return SKIP, ""
-        both_contact = (a.phone and b.phone) or (a.email and b.email) or v[IDX["buyer"]] == 2
-        if both_contact:
+        if (a.phone and b.phone) or (a.email and b.email) or v[IDX["buyer"]] == 2:
             return SKIP, ""  # each order has its own contact details: two people (a shared landline too)
+        if address >= ELSEWHERE or (v[IDX["last"]] == DIFFERENT_LAST and address >= ONE_PART):
+            return SKIP, ""  # nothing about the person agrees
         return CHECK, ("Two first names and nothing else to tell them apart: "
                        "a housemate, a gift, or one buyer? Check")
+    if address >= ELSEWHERE and not (confirmed or v[IDX["phone"]] == 1):
+        return CHECK, "Same name but another street: two people with one name, or one buyer shipping elsewhere? Check"
     if not any(v[IDX[f]] for f in _IDENTITY):
         return CHECK, ""  # strangers share names: only an address, phone, e-mail or account can confirm
     return OK, ""

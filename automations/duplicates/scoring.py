@@ -144,6 +144,20 @@ def _amounts(a: Order, b: Order) -> tuple[Decimal | None, Decimal | None]:
     return a.total.amount, b.total.amount
 
 
+def address_parts(a: Features, b: Features) -> cmp.AddressParts:
+    """Levels of each address part, with street and building line tried both ways round."""
+    x, y = a.address, b.address
+    street = cmp.street_level(x.street, y.street)
+    if street >= 3 and x.unit and y.unit:
+        # Street and building name typed into each other's line on one of the orders.
+        crossed = (cmp.street_level(x.street, y.unit), cmp.street_level(x.unit, y.street))
+        if max(crossed) <= 2:
+            street = crossed[0]
+    region = cmp.region_level(x.region, y.region) if x.country == y.country else 0
+    return cmp.AddressParts(cmp.house_level(x.house, y.house), street, cmp.postcode_level(x.postcode, y.postcode),
+                            cmp.text_level(x.city, y.city), region)
+
+
 def comparison(a: Features, b: Features, window_minutes: float) -> tuple[int, ...]:
     """The comparison vector: one agreement level per field of compare.FIELDS (0 = not compared)."""
     names = cmp.compare_names(a.name, b.name)
@@ -151,17 +165,12 @@ def comparison(a: Features, b: Features, window_minutes: float) -> tuple[int, ..
     buyer = 0
     if a.buyer and b.buyer and a.buyer.split(":")[0] == b.buyer.split(":")[0]:
         buyer = 1 if a.buyer == b.buyer else 2
-    region = cmp.region_level(x.region, y.region) if x.country == y.country else 0
-    street, unit = cmp.street_level(x.street, y.street), cmp.unit_level(x.unit, y.unit)
+    unit = cmp.unit_level(x.unit, y.unit)
+    if unit == 3 and x.street and y.street and (cmp.street_level(x.street, y.unit) <= 2
+                                                or cmp.street_level(x.unit, y.street) <= 2):
+        unit = 2  # the lines were swapped, not different
     product, pa, pb, _ = product_level(a, b)
     quantity = cmp.quantity_level(pa.quantity, pb.quantity) if pa and pb and product <= 3 else 0
-    if street >= 3 and x.unit and y.unit:
-        # Street and building name typed into each other's line on one of the orders.
-        crossed = (cmp.street_level(x.street, y.unit), cmp.street_level(x.unit, y.street))
-        if max(crossed) <= 2:
-            street, unit = crossed[0], min(crossed[1], 2)
-    return (names.first, names.last, cmp.house_level(x.house, y.house), street, unit,
-            cmp.text_level(x.city, y.city),
-            cmp.postcode_level(x.postcode, y.postcode), region, cmp.phone_level(a.phone, b.phone),
-            cmp.email_level(a.email, b.email), buyer, product, quantity,
+    return (names.first, names.last, cmp.address_level(address_parts(a, b)), unit,
+            cmp.phone_level(a.phone, b.phone), cmp.email_level(a.email, b.email), buyer, product, quantity,
             cmp.amount_level(*_amounts(a.order, b.order)), cmp.gap_level(abs(a.t - b.t) / 60.0, window_minutes))
