@@ -48,6 +48,11 @@ def _jw(a: str, b: str) -> float:
     return JaroWinkler.similarity(a, b)
 
 
+def _numbered(a: str, b: str) -> bool:
+    """Usernames like 'buyer11' vs 'buyer1': numbers are identities, not typos."""
+    return any(c.isdigit() for c in a + b)
+
+
 def first_level(a: str, b: str) -> int:
     """Level of two given names: exact, nickname, initial, typo, similar, different."""
     if not a or not b:
@@ -58,6 +63,8 @@ def first_level(a: str, b: str) -> int:
         return 3 if a[0] == b[0] else 6
     if nickname_related(a, b):
         return 2
+    if _numbered(a, b):
+        return 6
     sim = _jw(a, b)
     if sim >= 0.92 or OSA.distance(a, b) <= (1 if min(len(a), len(b)) <= 5 else 2):
         return 4
@@ -72,6 +79,8 @@ def last_level(a: str, b: str) -> int:
         return 1
     if len(a) == 1 or len(b) == 1:
         return 3 if a[0] == b[0] else 5
+    if _numbered(a, b):
+        return 5
     sim = _jw(a, b)
     if sim >= 0.92 or OSA.distance(a, b) <= (1 if min(len(a), len(b)) <= 5 else 2):
         return 2
@@ -101,12 +110,18 @@ def compare_names(a: Name, b: Name) -> NamePair:
 
 
 def house_level(a: str, b: str) -> int:
-    """Exact, close (one digit wrong, missing or swapped: '124' vs '142') or different."""
+    """Exact, close (two digits swapped or one dropped: '124' vs '142' or '12') or different.
+
+    One digit replaced by another ('124' vs '126') is the house next door as often as a typo,
+    so it counts as different.
+    """
     if not a or not b:
         return 0
     if a == b:
         return 1
-    return 2 if OSA.distance(a, b) <= 1 else 3
+    swapped = len(a) == len(b) and sorted(a) == sorted(b) and OSA.distance(a, b) == 1
+    dropped = abs(len(a) - len(b)) == 1 and OSA.distance(a, b) == 1
+    return 2 if swapped or dropped else 3
 
 
 def street_level(a: str, b: str) -> int:

@@ -19,6 +19,7 @@ from collections import Counter
 from automations.duplicates.blocking import BlockIndex
 from automations.duplicates.model import Model, fit
 from automations.duplicates.products import SkuMap
+from automations.duplicates.compare import IDX
 from automations.duplicates.reasons import explain
 from automations.duplicates.rules import CHECK, SKIP, verdict
 from automations.duplicates.scoring import Features, comparison, features, mirrored
@@ -75,6 +76,7 @@ class DuplicatePair:
 
 
 MIN_FIT_PAIRS = 50  # fewer candidate pairs than this: keep the default weights
+PRODUCT, AMOUNT = IDX["product"], IDX["amount"]
 
 
 class DuplicateDetector:
@@ -119,10 +121,22 @@ class DuplicateDetector:
                 if other.key < feat.key:  # each pair once
                     vectors[comparison(feat, other, self.window_minutes)] += 1
         if sum(vectors.values()) >= MIN_FIT_PAIRS:
-            self.model = fit(vectors, Model.default())
+            fitted = fit(vectors, Model.default())
+            self.model = fitted if fitted.plausible() else Model.default()
         return self.model
 
-    def _score(self, feat: Features, other: Features) -> DuplicatePair | None:
+    def _common(self, index: BlockIndex, a: Features, b: Features, vector: tuple[int, ...]) -> dict[int, float]:
+        """How common agreeing on this product and this amount is around these orders' time."""
+        common = {}
+        t = (a.t + b.t) / 2
+        if vector[PRODUCT] in (1, 2):
+            shared = set(a.context_keys()[:-1]) & set(b.context_keys()[:-1]) or set(a.context_keys()[:1])
+            common[PRODUCT] = max(index.share(k, t, self.window_seconds) for k in shared)
+        if vector[AMOUNT] == 1:
+            common[AMOUNT] = index.share(a.context_keys()[-1], t, self.window_seconds)
+        return common
+
+    def _score(self, feat: Features, other: Features, index: BlockIndex) -> DuplicatePair | None:
         if frozenset({feat.key, other.key}) in self.dismissed:
             return None
         first, second = sorted((other, feat), key=lambda f: (f.t, f.key))
@@ -134,7 +148,7 @@ class DuplicateDetector:
         rule, rule_note = verdict(first, second, vector)
         if rule == SKIP:
             return None
-        score = round(100 * self.model.probability(vector))
+        score = round(100 * self.model.probability(vector, self._common(index, first, second, vector)))
         if rule == CHECK:
             score = min(score, self.threshold - 1)
         if score < self.check_threshold:
@@ -145,7 +159,7 @@ class DuplicateDetector:
 
     def _against(self, feat: Features, index: BlockIndex) -> list[DuplicatePair]:
         pairs = [p for other in index.candidates(feat, self.window_seconds)
-                 if (p := self._score(feat, other)) is not None]
+                 if (p := self._score(feat, other, index)) is not None]
         return sorted(pairs, key=lambda p: (-p.score, p.key_a, p.key_b))
 
     def check(self, order: Order) -> list[DuplicatePair]:
@@ -168,7 +182,7 @@ class DuplicateDetector:
         found: dict[frozenset[str], DuplicatePair] = {}
         for feat in index.features.values():
             for other in index.candidates(feat, self.window_seconds):
-                if other.key < feat.key and (pair := self._score(feat, other)) is not None:
+                if other.key < feat.key and (pair := self._score(feat, other, index)) is not None:
                     found.setdefault(pair.keys, pair)
             if progress is not None:
                 progress(1)

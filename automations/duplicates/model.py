@@ -15,23 +15,25 @@ from dataclasses import dataclass
 
 from automations.duplicates.compare import FIELDS, NAMES
 
-# Starting points, per level in FIELDS order. They are beliefs, not measurements: EM replaces
-# them as soon as the data has enough candidate pairs to speak for itself.
+# Starting points, per level in FIELDS order, for candidate pairs (pairs that already share a
+# block key, so u is higher than for random pairs). They are beliefs rounded from one EM run on
+# the tuning seed of bench/gen_orders.py, not measurements: EM replaces them as soon as the data
+# has enough candidate pairs to speak for itself.
 DEFAULT_M: dict[str, tuple[float, ...]] = {
-    "first": (.80, .06, .04, .06, .02, .02), "last": (.85, .08, .03, .02, .02),
-    "address": (.80, .12, .04, .02, .02), "unit": (.80, .10, .10),
-    "phone": (.90, .02, .08), "email": (.60, .10, .30), "buyer": (.80, .20),
-    "product": (.50, .35, .08, .05, .01, .01), "quantity": (.90, .07, .03), "amount": (.60, .25, .10, .05),
-    "gap": (.50, .35, .14, .01),
+    "first": (.78, .05, .01, .05, .01, .10), "last": (.80, .08, .03, .02, .07),
+    "address": (.80, .12, .03, .03, .02), "unit": (.85, .07, .08),
+    "phone": (.85, .01, .14), "email": (.65, .05, .30), "buyer": (.85, .15),
+    "product": (.40, .45, .08, .03, .02, .02), "quantity": (.95, .03, .02),
+    "amount": (.75, .15, .07, .03), "gap": (.25, .40, .34, .01),
 }
 DEFAULT_U: dict[str, tuple[float, ...]] = {
-    "first": (.01, .003, .01, .005, .05, .922), "last": (.005, .003, .01, .04, .942),
-    "address": (.002, .003, .01, .10, .885), "unit": (.05, .05, .90),
-    "phone": (.001, .001, .998), "email": (.001, .002, .997), "buyer": (.01, .99),
-    "product": (.10, .10, .10, .20, .10, .40), "quantity": (.70, .20, .10), "amount": (.05, .10, .30, .55),
-    "gap": (.12, .37, .50, .01),
+    "first": (.28, .005, .002, .005, .015, .693), "last": (.18, .025, .002, .012, .781),
+    "address": (.0005, .001, .04, .57, .3885), "unit": (.04, .04, .92),
+    "phone": (.001, .001, .998), "email": (.001, .001, .998), "buyer": (.005, .995),
+    "product": (.03, .03, .02, .04, .06, .82), "quantity": (.72, .18, .10),
+    "amount": (.03, .09, .44, .44), "gap": (.12, .38, .49, .01),
 }
-DEFAULT_LAMBDA = 0.05  # share of candidate pairs that are one purchase, before looking at data
+DEFAULT_LAMBDA = 0.10  # share of candidate pairs that are one purchase, before looking at data
 PRIOR_M, PRIOR_U, PRIOR_LAMBDA = 20.0, 50.0, 10.0  # pseudo-counts pulling EM towards the defaults
 FLOOR = 1e-4  # no level is ever impossible: one odd value must not veto or prove a pair
 
@@ -65,14 +67,33 @@ class Model:
         """log2 prior odds that a candidate pair is one purchase."""
         return math.log2(self.lam / (1 - self.lam))
 
-    def weight(self, vector: tuple[int, ...]) -> float:
-        """Match weight in bits: the prior plus every compared field's log2(m/u)."""
-        w = self.weights
-        return self.prior + sum(w[i][level] for i, level in enumerate(vector))
+    def weight(self, vector: tuple[int, ...], common: dict[int, float] | None = None) -> float:
+        """Match weight in bits: the prior plus every compared field's log2(m/u).
 
-    def probability(self, vector: tuple[int, ...]) -> float:
+        `common` maps a field to how often strangers around this time agree on this very value
+        (the share of orders with the same product, say); it replaces u when it is larger.
+        """
+        w = self.weights
+        total = self.prior + sum(w[i][level] for i, level in enumerate(vector))
+        for i, share in (common or {}).items():
+            level = vector[i]
+            if level and share > self.u[i][level - 1]:
+                total -= math.log2(share / max(self.u[i][level - 1], FLOOR))
+        return total
+
+    def probability(self, vector: tuple[int, ...], common: dict[int, float] | None = None) -> float:
         """P(same purchase | comparison vector)."""
-        return 1.0 / (1.0 + 2.0 ** -max(-60.0, min(60.0, self.weight(vector))))
+        return 1.0 / (1.0 + 2.0 ** -max(-60.0, min(60.0, self.weight(vector, common))))
+
+    def plausible(self) -> bool:
+        """False when EM has mistaken a crowd for duplicates (say, everyone in a flash sale on one
+        street): a real duplicate almost never has another house, phone or name on it."""
+        def m(field: str, *levels: str) -> float:
+            i = NAMES.index(field)
+            return sum(self.m[i][FIELDS[field].index(lv)] for lv in levels)
+        return (m("address", "one-part-differs", "same-area", "different") <= 0.5
+                and m("phone", "different") <= 0.5 and m("first", "different") <= 0.5
+                and m("last", "different") <= 0.5)
 
     def table(self) -> list[tuple[str, str, float, float, float]]:
         """(field, level, m, u, weight) rows, for `duplicates --explain` and the README."""

@@ -29,6 +29,11 @@ class Features:
     keys: tuple[str, ...] = ()
     ship_name: Name | None = None  # the recipient, when the order names one apart from the buyer
 
+    def context_keys(self) -> tuple[str, ...]:
+        """Product and amount keys, counted per window to tell how common an agreement is."""
+        keys = {f"P:{p.internal_sku or p.ptype or p.words[:24]}" for p in self.products}
+        return tuple(sorted(keys)) + (f"T:{self.order.total.amount}{self.order.total.currency}",)
+
     def block_keys(self) -> tuple[str, ...]:
         """Independent keys; two orders sharing any one of them (inside the window) get compared."""
         return self.keys or _block_keys(self)
