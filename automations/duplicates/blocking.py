@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from automations.duplicates.scoring import Features
 
-BLOCK_CAP = 40
+BLOCK_CAP = 40  # coarse keys (town, postcode, street word) get half: they are shared more widely
 CONTEXT_MIN = 10  # fewer orders than this around a time: too few to say what is common
 
 
@@ -77,7 +77,7 @@ class BlockIndex:
             if not block:
                 continue
             start, stop = bisect_left(block, lo), bisect_right(block, hi)
-            if stop - start > self.cap:
+            if stop - start > (self.cap if key[0] in "pebnh" else self.cap // 2):
                 continue  # too common to tell people apart; other keys still apply
             found.update(k for _, k in block[start:stop])
         for ref in feat.refs | {feat.key.lower()}:

@@ -8,6 +8,7 @@ not decided here: the Fellegi–Sunter model (model.py) learns it from the data.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal
 
 from rapidfuzz import fuzz
@@ -50,9 +51,10 @@ def _jw(a: str, b: str) -> float:
 
 def _numbered(a: str, b: str) -> bool:
     """Usernames like 'buyer11' vs 'buyer1': numbers are identities, not typos."""
-    return any(c.isdigit() for c in a + b)
+    return not (a + b).isalpha()  # names are already reduced to lower-case letters and digits
 
 
+@lru_cache(maxsize=200_000)
 def first_level(a: str, b: str) -> int:
     """Level of two given names: exact, nickname, initial, typo, similar, different."""
     if not a or not b:
@@ -71,6 +73,7 @@ def first_level(a: str, b: str) -> int:
     return 5 if sim >= 0.80 else 6
 
 
+@lru_cache(maxsize=200_000)
 def last_level(a: str, b: str) -> int:
     """Level of two family names: exact, typo, initial, similar, different."""
     if not a or not b:
@@ -101,7 +104,7 @@ def compare_names(a: Name, b: Name) -> NamePair:
         if as_last in (1, 2) and straight.first >= 5:
             return NamePair(0, as_last, False)
         return straight
-    if not (a.first and a.last and b.first and b.last):
+    if straight.first < 5 or not (a.first and a.last and b.first and b.last):
         return straight
     swapped = NamePair(first_level(a.first, b.last), last_level(a.last, b.first), True)
     if swapped.first in (1, 2, 4) and swapped.last in (1, 2) and straight.first >= 5:
@@ -109,6 +112,7 @@ def compare_names(a: Name, b: Name) -> NamePair:
     return straight
 
 
+@lru_cache(maxsize=200_000)
 def house_level(a: str, b: str) -> int:
     """Exact, close (two digits swapped or one dropped: '124' vs '142' or '12') or different.
 
@@ -124,6 +128,7 @@ def house_level(a: str, b: str) -> int:
     return 2 if swapped or dropped else 3
 
 
+@lru_cache(maxsize=200_000)
 def street_level(a: str, b: str) -> int:
     """Token similarity of street names: exact, typo, similar, different."""
     if not a or not b:
@@ -134,6 +139,7 @@ def street_level(a: str, b: str) -> int:
     return 2 if sim >= 85 else 3 if sim >= 70 else 4
 
 
+@lru_cache(maxsize=200_000)
 def unit_level(a: str, b: str) -> int:
     """Flat/unit/building line: exact, similar, different."""
     if not a or not b:
@@ -143,6 +149,7 @@ def unit_level(a: str, b: str) -> int:
     return 2 if fuzz.ratio(a, b) >= 75 else 3
 
 
+@lru_cache(maxsize=200_000)
 def text_level(a: str, b: str) -> int:
     """City: exact, similar (Jaro-Winkler >= 0.85), different."""
     if not a or not b:
@@ -152,6 +159,7 @@ def text_level(a: str, b: str) -> int:
     return 2 if _jw(a, b) >= 0.85 else 3
 
 
+@lru_cache(maxsize=200_000)
 def postcode_level(a: str, b: str) -> int:
     """Exact, one digit off or swapped, different."""
     if not a or not b:

@@ -107,23 +107,34 @@ class DuplicateDetector:
         """Remember a NOT DUPLICATE decision so the pair is never flagged again."""
         self.dismissed.add(frozenset({key_a, key_b}))
 
-    def add_history(self, orders: Iterable[Order]) -> None:
-        """Index already-known orders (the journal) and learn the weights from them."""
+    def add_history(self, orders: Iterable[Order], learn: bool = True) -> None:
+        """Index already-known orders (the journal) and, unless told not to, learn the weights from them."""
         for order in sorted(orders, key=lambda o: o.created_at):
             self.index.add(self.features(order))
-        self.learn(self.index)
+        if learn:
+            self.learn(self.index)
 
-    def learn(self, index: BlockIndex) -> Model:
+    def learn(self, index: BlockIndex, pairs: dict | None = None) -> Model:
         """Re-estimate the model by EM over every candidate pair in `index` (no labels)."""
-        vectors: Counter = Counter()
-        for feat in index.features.values():
-            for other in index.candidates(feat, self.window_seconds):
-                if other.key < feat.key:  # each pair once
-                    vectors[comparison(feat, other, self.window_minutes)] += 1
+        pairs = self._pairs(index) if pairs is None else pairs
+        vectors = Counter(vector for _, _, vector in pairs.values())
         if sum(vectors.values()) >= MIN_FIT_PAIRS:
             fitted = fit(vectors, Model.default())
             self.model = fitted if fitted.plausible() else Model.default()
         return self.model
+
+    def _pairs(self, index: BlockIndex, progress=None) -> dict[frozenset[str], tuple[Features, Features, tuple[int, ...]]]:
+        """Every candidate pair in `index` once, earlier order first, with its comparison vector."""
+        pairs = {}
+        for feat in index.features.values():
+            if progress is not None:
+                progress(1)
+            for other in index.candidates(feat, self.window_seconds):
+                key = frozenset((feat.key, other.key))
+                if key not in pairs:
+                    first, second = sorted((other, feat), key=lambda f: (f.t, f.key))
+                    pairs[key] = (first, second, comparison(first, second, self.window_minutes))
+        return pairs
 
     def _common(self, index: BlockIndex, a: Features, b: Features, vector: tuple[int, ...]) -> dict[int, float]:
         """How common agreeing on this product and this amount is around these orders' time."""
@@ -136,7 +147,8 @@ class DuplicateDetector:
             common[AMOUNT] = index.share(a.context_keys()[-1], t, self.window_seconds)
         return common
 
-    def _score(self, feat: Features, other: Features, index: BlockIndex) -> DuplicatePair | None:
+    def _score(self, feat: Features, other: Features, index: BlockIndex,
+               vector: tuple[int, ...] | None = None) -> DuplicatePair | None:
         if frozenset({feat.key, other.key}) in self.dismissed:
             return None
         first, second = sorted((other, feat), key=lambda f: (f.t, f.key))
@@ -144,7 +156,7 @@ class DuplicateDetector:
         if source:
             return DuplicatePair(first.order, second.order, 100,
                                  (f"same sale seen on two channels ({source})",))
-        vector = comparison(first, second, self.window_minutes)
+        vector = vector or comparison(first, second, self.window_minutes)
         rule, rule_note = verdict(first, second, vector)
         if rule == SKIP:
             return None
@@ -175,15 +187,13 @@ class DuplicateDetector:
         The weights are learnt from this batch first (EM over its candidate pairs).
         """
         index = BlockIndex()
-        ordered = sorted(orders, key=lambda o: (o.created_at, order_key(o)))
-        for order in ordered:
+        for order in sorted(orders, key=lambda o: (o.created_at, order_key(o))):
             index.add(self.features(order))
-        self.learn(index)
+        pairs = self._pairs(index, progress)  # compared once, used to learn and then to score
+        self.learn(index, pairs)
         found: dict[frozenset[str], DuplicatePair] = {}
-        for feat in index.features.values():
-            for other in index.candidates(feat, self.window_seconds):
-                if other.key < feat.key and (pair := self._score(feat, other, index)) is not None:
-                    found.setdefault(pair.keys, pair)
-            if progress is not None:
-                progress(1)
+        for key, (first, second, vector) in pairs.items():
+            pair = self._score(second, first, index, vector)
+            if pair is not None:
+                found[key] = pair
         return sorted(found.values(), key=lambda p: (-p.score, p.a.created_at, p.key_a, p.key_b))

@@ -7,7 +7,7 @@ the same purchase, and some people look alike on paper. These rules are definiti
 - a clearly different first name is another person when each order carries its own contact
   details (a buyer types her own name right) or nothing else about the person agrees, and only
   worth a check when nothing else tells;
-- two phone numbers with no shared address, e-mail or account are two people;
+- two phone numbers, or two e-mail addresses, with nothing else shared but a name are two people;
 - the same name on another street is worth a check, not a flag, unless a phone, e-mail or
   account confirms it;
 - a name with no address, phone, e-mail or account to back it is worth a check, never a flag.
@@ -54,6 +54,8 @@ def verdict(a: Features, b: Features, v: tuple[int, ...]) -> tuple[str, str]:
                        "a housemate, a gift, or one buyer? Check")
     if v[IDX["phone"]] == 3 and not confirmed and address != 1:
         return SKIP, ""  # two phone numbers and no shared address or e-mail: two people
+    if v[IDX["email"]] == 3 and v[IDX["buyer"]] != 1 and v[IDX["phone"]] != 1 and address != 1:
+        return SKIP, ""  # two e-mail addresses and no shared address or phone: two people
     if address >= ELSEWHERE and not (confirmed or v[IDX["phone"]] == 1):
         return CHECK, "Same name but another street: two people with one name, or one buyer shipping elsewhere? Check"
     if not any(v[IDX[f]] for f in _IDENTITY):

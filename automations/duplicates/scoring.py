@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal
 
 from automations.duplicates import compare as cmp
@@ -74,7 +75,7 @@ def _block_keys(f: Features) -> tuple[str, ...]:
         keys.add(f"l:{phonetic(last)}|{addr.postcode[:2]}")  # house number or postcode mistyped
     if addr.street and (addr.city or addr.postcode):
         word = max(addr.street.split(), key=len)
-        keys.add(f"s:{word[:5]}|{addr.city[:3] or addr.postcode[:2]}")  # house number missing
+        keys.add(f"s:{word[:5]}|{addr.city[:3] or addr.postcode[:2]}")  # house number missing or mistyped
     return tuple(sorted(keys))
 
 
@@ -122,6 +123,7 @@ def product_level(a: Features, b: Features) -> tuple[int, ProductView | None, Pr
     return best
 
 
+@lru_cache(maxsize=100_000)
 def _product_pair(a: ProductView, b: ProductView, same_platform: bool) -> tuple[int, str]:
     """Level per compare.FIELDS['product']: same-sku, same, related, unclear, other-variant, different."""
     if a.internal_sku and a.internal_sku == b.internal_sku:
