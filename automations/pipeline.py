@@ -64,6 +64,8 @@ class Pipeline:
                 self._link(e.order_id, e.new)
         if self.fulfilment is not None and diff.edits:
             self.fulfilment.handle_edits(diff, stored)
+        if getattr(snapshot, "checked", False):
+            self.duplicates._stamp = None  # the slower check read Customers whole: plan it against that
         batches = [self.manual.on_cycle(snapshot.tabs.get(MANUAL_ENTRY))]
         batches.append(self.duplicates.on_cycle(snapshot.tabs))
         if self.fulfilment is not None and hasattr(self.fulfilment, "on_cycle"):

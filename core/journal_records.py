@@ -42,6 +42,15 @@ class RecordsMixin:
         with self.transaction():
             self._db.executemany("UPDATE audit SET in_sheet=1 WHERE id=?", [(i,) for i in ids])
 
+    def mark_audit_unwritten(self, ids: Iterable[int]) -> None:
+        """These audit entries went missing from the Audit Log tab: the next flush adds them again."""
+        with self.transaction():
+            self._db.executemany("UPDATE audit SET in_sheet=0 WHERE id=?", [(i,) for i in ids])
+
+    def written_audit_ids(self) -> set[int]:
+        """Ids of audit entries the Audit Log tab should show."""
+        return {r[0] for r in self.execute("SELECT id FROM audit WHERE in_sheet=1").fetchall()}
+
     # -- events, cursors, quarantine, kv -----------------------------------
     def record_event(self, source: str, event_id: str, topic: str, body: str) -> bool:
         """Store a webhook event durably; False if this event id was seen before."""

@@ -65,6 +65,20 @@ def same_value(column: Column, shown: Any, wanted: Any) -> bool:
     return shown_s == wanted_s
 
 
+def editable_values(stored: StoredOrder) -> dict[str, Any]:
+    """What the journal says the columns people may edit should show (cheap: no times, no items)."""
+    o, f = stored.order, stored.fields
+    last = o.shipments[-1] if o.shipments else None
+    return {
+        "ship_to": f.get("ship_to") or o.ship_to.one_line(),
+        "status": f.get("status") or DEFAULT_STATUS[o.state],
+        "carrier": f.get("carrier") or (last.carrier if last else ""),
+        "tracking": f.get("tracking") or (last.tracking_number if last else ""),
+        "linked_orders": f.get("linked_orders", ""),
+        "notes": f.get("notes") or o.notes,
+    }
+
+
 def order_row(stored: StoredOrder, tz: str = "UTC") -> dict[str, Any]:
     """The Orders row for one stored order, keyed by column key."""
     o, f = stored.order, stored.fields
