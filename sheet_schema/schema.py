@@ -11,7 +11,7 @@ class Column:
     key: stable internal name; header: what people see in row 1; kind: text,
     datetime, money, int, percent, choice; editable: people type here (the
     service never overwrites it except on purpose); choices: dropdown values;
-    width: pixels, a hint for init.
+    width: pixels, a hint for init; note: shown on the header cell (what the seller fills in).
     """
 
     key: str
@@ -21,6 +21,7 @@ class Column:
     choices: tuple[str, ...] = ()
     width: int = 120
     number_format: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
