@@ -172,6 +172,7 @@ AUDIT_LOG_TAB = Tab(
     columns=(
         C("entry", "Entry #", "int", width=60),
         C("at", "When", "datetime", width=130),
+        C("zone", "Time Zone", width=150),
         C("order_id", "Order ID", width=80),
         C("kind", "What", width=200),
         C("old", "Old", width=200),

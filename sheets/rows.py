@@ -10,14 +10,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.journal import StoredOrder
-from core.models import OrderState
+from core.models import DEFAULT_STATUS
 from sheet_schema.schema import Column, Tab, normalise_header
 
-DEFAULT_STATUS = {
-    OrderState.PENDING: "UNFULFILLED", OrderState.PAID: "UNFULFILLED",
-    OrderState.PARTIALLY_FULFILLED: "IN PROGRESS", OrderState.FULFILLED: "FULFILLED",
-    OrderState.CANCELLED: "CANCELLED", OrderState.REFUNDED: "CANCELLED",
-}
 
 
 NOT_COUNTED = ("MERGED", "CANCELLED")  # not real sales: left out of order counts and money spent
