@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Any
 
 from automations.alert_store import raise_alert
@@ -9,10 +10,10 @@ from automations.dup_store import DuplicateStore, StoredPair
 from automations.duplicates.customers import cluster_customers
 from automations.duplicates.detector import DuplicateDetector, SkuMap, order_key
 from core.journal import Journal, StoredOrder, UpsertResult
-from core.models import Order
+from core.models import Money, Order
 from sheet_schema.tabs import CUSTOMERS_TAB, DECISIONS, DUPLICATES_TAB, SKU_MAP_TAB
 from sheets.base import TabData, WriteBatch
-from sheets.rows import format_time
+from sheets.rows import counts_as_sale, format_time, status_of
 from sheets.tabsync import merge, plan_keyed, read_keyed
 
 log = logging.getLogger("truecraft.duplicates")
@@ -40,6 +41,21 @@ def duplicate_alert(a: StoredOrder, b: StoredOrder, score: int, reasons) -> str:
 def decided_alert_keys(store: DuplicateStore) -> set[str]:
     """Alert keys of duplicate pairs the seller has already decided (their alerts are not needed)."""
     return {f"duplicate:{p.pair_id}" for p in store.pairs() if p.decision}
+
+
+def _money(amount: Decimal, orders: list[StoredOrder]) -> str:
+    """'$410.00' in the orders' currency (a plain number when they mix currencies)."""
+    currencies = {s.order.total.currency for s in orders}
+    return Money(amount, currencies.pop()).display() if len(currencies) == 1 else f"{amount:,.2f}"
+
+
+def _not_counted(s: StoredOrder) -> str:
+    """Customer History of a merged or cancelled order: what it is, and that it is left out."""
+    status = status_of(s)
+    into = s.fields.get("merged_into") or s.fields.get("linked_orders") or s.fields.get("dup_of") or ""
+    if status == "MERGED":
+        return f"Merged duplicate{f' of {into}' if into else ''} — not counted in orders or spend"
+    return "Cancelled — not counted in orders or spend"
 
 
 def listing_key(platform: str, item) -> str:
@@ -172,21 +188,29 @@ class DuplicatesFlow:
         return out
 
     def _customer_rows(self, stored: list[StoredOrder]) -> dict[str, dict[str, Any]]:
+        """One row per person; merged duplicates and cancelled orders are listed but never counted."""
         by_key = {s.order.key: s for s in stored}
-        by_oid = {s.order_id: s for s in stored}
         out = {}
         for c in cluster_customers([s.order for s in stored]):
-            ids = [by_key[o.key].order_id for o in c.orders if o.key in by_key]
-            total = getattr(c.total_spent, "amount", c.total_spent)
+            mine = [by_key[o.key] for o in c.orders if o.key in by_key]
+            live = [s for s in mine if counts_as_sale(s)]
+            live_ids = {s.order_id for s in live}
+            spent = sum((s.order.total.amount for s in live), Decimal(0))
+            dated = live or mine
             out[c.customer_id] = {
                 "name": c.name, "emails": ", ".join(c.emails), "phones": ", ".join(c.phones),
-                "channels": ", ".join(c.channels), "order_count": c.order_count, "total_spent": total,
-                "first_order": format_time(c.first_order, self.tz), "last_order": format_time(c.last_order, self.tz),
-                "repeat": "Yes" if c.is_repeat else "", "order_ids": ", ".join(ids)}
-            history = f"Repeat customer — {c.order_count} orders" if c.is_repeat else ""
-            for oid in ids:
-                if by_oid[oid].fields.get("customer_history", "") != history:  # skip a write per unchanged order
-                    self.j.set_fields(oid, audit=False, customer_history=history)
+                "channels": ", ".join(sorted({s.order.platform.label for s in dated})),
+                "order_count": len(live), "total_spent": spent,
+                "first_order": format_time(min(s.order.created_at for s in dated), self.tz) if dated else "",
+                "last_order": format_time(max(s.order.created_at for s in dated), self.tz) if dated else "",
+                "repeat": "Yes" if len(live) > 1 else "",
+                "order_ids": ", ".join(s.order_id if s.order_id in live_ids else f"{s.order_id} ({status_of(s).lower()})"
+                                       for s in mine)}
+            repeat = f"Repeat customer — {len(live)} orders, {_money(spent, live)} spent" if len(live) > 1 else ""
+            for s in mine:
+                history = repeat if s.order_id in live_ids else _not_counted(s)
+                if s.fields.get("customer_history", "") != history:  # skip a write per unchanged order
+                    self.j.set_fields(s.order_id, audit=False, customer_history=history)
         return out
 
     def _sku_rows(self, stored: list[StoredOrder]) -> dict[str, dict[str, Any]]:

@@ -20,6 +20,19 @@ DEFAULT_STATUS = {
 }
 
 
+NOT_COUNTED = ("MERGED", "CANCELLED")  # not real sales: left out of order counts and money spent
+
+
+def status_of(stored: StoredOrder) -> str:
+    """The Status the row shows: what a person or TrueCraft set, else what the platform's state means."""
+    return " ".join(str(stored.fields.get("status") or DEFAULT_STATUS[stored.order.state]).upper().split())
+
+
+def counts_as_sale(stored: StoredOrder) -> bool:
+    """False for merged duplicates and cancelled orders, which must not inflate counts or totals."""
+    return status_of(stored) not in NOT_COUNTED
+
+
 def clean_text(value: Any, limit: int = 5000) -> str:
     """Customer text made safe to show: no control characters, bounded length.
 
