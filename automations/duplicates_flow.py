@@ -11,7 +11,8 @@ from automations.duplicates.customers import cluster_customers
 from automations.duplicates.detector import DuplicateDetector, SkuMap, order_key
 from core.journal import Journal, StoredOrder, UpsertResult
 from core.models import Money, Order
-from sheet_schema.tabs import CUSTOMERS_TAB, DECISIONS, DUPLICATES_TAB, SKU_MAP_TAB
+from automations.fulfilment.sku_map import stock_text, suggest_sku
+from sheet_schema.tabs import CUSTOMERS_TAB, DECISIONS, DUPLICATES_TAB, INVENTORY, INVENTORY_TAB, SKU_MAP_TAB
 from sheets.base import TabData, WriteBatch
 from sheets.rows import counts_as_sale, format_time, status_of
 from sheets.tabsync import merge, plan_keyed, read_keyed
@@ -124,15 +125,20 @@ class DuplicatesFlow:
         by_id = self.j.orders_by_id()  # cached: only orders changed since the last cycle are parsed
         if DUPLICATES_TAB.name in tabs:
             batches.append(plan_keyed(DUPLICATES_TAB, tabs[DUPLICATES_TAB.name], self._pair_rows(by_id)))
-        stamp = self.j.execute("SELECT COUNT(*), COALESCE(SUM(rev),0) FROM orders").fetchone()
+        inventory = read_keyed(INVENTORY_TAB, tabs[INVENTORY]) if INVENTORY in tabs else {}
+        typed = read_keyed(SKU_MAP_TAB, tabs[SKU_MAP_TAB.name]) if SKU_MAP_TAB.name in tabs else {}
+        # Suggestions and the Stock column follow what people typed in Inventory and the SKU Map too.
+        seen = (tuple((k, r.get("name", "")) for k, r in inventory.items()),
+                tuple((k, r.get("internal_sku", "")) for k, r in typed.items()))
+        stamp = (*self.j.execute("SELECT COUNT(*), COALESCE(SUM(rev),0) FROM orders").fetchone(), seen)
         if tuple(stamp) != self._stamp:
             stored = list(by_id.values())
             if CUSTOMERS_TAB.name in tabs:
                 batches.append(plan_keyed(CUSTOMERS_TAB, tabs[CUSTOMERS_TAB.name], self._customer_rows(stored)))
             if SKU_MAP_TAB.name in tabs:
-                batches.append(plan_keyed(SKU_MAP_TAB, tabs[SKU_MAP_TAB.name], self._sku_rows(stored)))
-            self._stamp = tuple(self.j.execute(
-                "SELECT COUNT(*), COALESCE(SUM(rev),0) FROM orders").fetchone())
+                batches.append(plan_keyed(SKU_MAP_TAB, tabs[SKU_MAP_TAB.name],
+                                          self._sku_rows(stored, inventory, typed)))
+            self._stamp = (*self.j.execute("SELECT COUNT(*), COALESCE(SUM(rev),0) FROM orders").fetchone(), seen)
         return merge(*batches)
 
     def _load_sku_map(self, data: TabData) -> None:
@@ -213,7 +219,14 @@ class DuplicatesFlow:
                     self.j.set_fields(s.order_id, audit=False, customer_history=history)
         return out
 
-    def _sku_rows(self, stored: list[StoredOrder]) -> dict[str, dict[str, Any]]:
+    def _sku_rows(self, stored: list[StoredOrder], inventory: dict[str, dict[str, str]],
+                  typed: dict[str, dict[str, str]]) -> dict[str, dict[str, Any]]:
+        """Every listing seen, with a suggested Internal SKU and whether shipping it moves stock."""
+        unmoved: dict[str, list[str]] = {}
+        for s in stored:
+            for key in s.fields.get("stock_unmapped") or ():
+                unmoved.setdefault(key, []).append(s.order_id)
+        titles = {t: sku for (_, t), sku in self.detector.sku_map.by_title.items()}
         out: dict[str, dict[str, Any]] = {}
         for s in stored:
             platform = s.order.platform.value
@@ -221,8 +234,10 @@ class DuplicatesFlow:
                 key = listing_key(platform, item)
                 if key in out:
                     continue
-                known = self.detector.sku_map.internal_sku(platform, item)
+                mine = (typed.get(key) or {}).get("internal_sku", "")
+                suggested = "" if mine else suggest_sku(item.sku, item.title, inventory, titles)
                 out[key] = {"platform": s.order.platform.label, "listing_id": item.listing_id,
                             "platform_sku": item.sku, "title": item.title, "variant": item.variant,
-                            "suggested_sku": "" if known else (self.detector.sku_map.suggest(item.title) or "")}
+                            "suggested_sku": suggested,
+                            "stock": stock_text(mine, item.sku, suggested, inventory, unmoved.get(key, []))}
         return out

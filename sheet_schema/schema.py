@@ -11,7 +11,8 @@ class Column:
     key: stable internal name; header: what people see in row 1; kind: text,
     datetime, money, int, percent, choice; editable: people type here (the
     service never overwrites it except on purpose); choices: dropdown values;
-    width: pixels, a hint for init; wrap: long text that wraps instead of being cut off.
+    width: pixels, a hint for init; wrap: long text that wraps instead of being cut off;
+    note: shown on the header cell (what the seller fills in).
     """
 
     key: str
@@ -22,6 +23,7 @@ class Column:
     width: int = 120
     number_format: str = ""
     wrap: bool = False
+    note: str = ""
 
 
 @dataclass(frozen=True)

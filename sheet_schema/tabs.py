@@ -119,8 +119,13 @@ SKU_MAP_TAB = Tab(
         C("platform_sku", "Platform SKU", width=110),
         C("title", "Title", width=260, wrap=True),
         C("variant", "Variant", width=120),
-        C("internal_sku", "Internal SKU", editable=True, width=110),
-        C("suggested_sku", "Suggested SKU", width=110),
+        C("internal_sku", "Internal SKU", editable=True, width=110, note=(
+            "You fill this in: the Inventory SKU this listing takes stock from when it ships. "
+            "Copy the Suggested SKU if it is right. TrueCraft fills every other column.")),
+        C("suggested_sku", "Suggested SKU", width=110, note=(
+            "TrueCraft's guess: the listing's own SKU when Inventory has it, else the Inventory item "
+            "or mapped listing with the most similar name. Copy it into Internal SKU to use it.")),
+        C("stock", "Stock", width=320, note="Whether shipping this listing moves stock, in plain words."),
     ),
 )
 
@@ -130,7 +135,8 @@ INVENTORY_TAB = Tab(
     protect_service_columns=False,
     columns=(
         C("internal_sku", "Internal SKU", editable=True, width=110),
-        C("name", "Name", editable=True, width=220),
+        C("name", "Name", editable=True, width=220, note=(
+            "TrueCraft fills a blank Name from the listings mapped to this SKU; what you type is kept.")),
         C("on_hand", "On Hand", "int", editable=True, width=80),
         C("low_stock", "Low Stock At", "int", editable=True, width=90),
         C("last_movement", "Last Movement", width=260, wrap=True),

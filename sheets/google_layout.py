@@ -102,6 +102,10 @@ class GoogleLayout:
         # Plain-text columns keep long digit strings (USPS tracking, phones) exactly as typed;
         # dropdowns on every row below the header, including rows already there.
         out += column_requests(t, sid, pos, start=1)
+        out += [{"updateCells": {"range": {"sheetId": sid, "startRowIndex": 0, "endRowIndex": 1,
+                                           "startColumnIndex": pos[c.key], "endColumnIndex": pos[c.key] + 1},
+                                 "rows": [{"values": [{"note": c.note}]}], "fields": "note"}}
+                for c in t.columns if c.note and c.key in pos]  # who fills the column in
         out += self._rules(t, sheet, pos)
         if t.protect_service_columns:
             out += self._protections(t, sheet, pos)

@@ -1,6 +1,7 @@
 """Create or upgrade the workbook layout in an openpyxl Workbook — idempotent, never moves user data."""
 from __future__ import annotations
 
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -57,7 +58,20 @@ def _headers(ws, tab: Tab) -> list[str]:
         next_col += 1
     if layout.missing:
         done.append(f"{tab.name}: added column(s) " + ", ".join(c.header for c in layout.missing))
+    done += _notes(ws, tab)
     return done
+
+
+def _notes(ws, tab: Tab) -> list[str]:
+    """Header notes saying who fills a column in (a note is a comment in Excel and LibreOffice)."""
+    layout = Layout.from_header(tab, [str(c.value or "") for c in ws[1]])
+    added = []
+    for col in tab.columns:
+        cell = ws.cell(row=1, column=layout.positions[col.key] + 1) if col.key in layout.positions else None
+        if col.note and cell is not None and (cell.comment is None or cell.comment.text != col.note):
+            cell.comment = Comment(col.note, "TrueCraft", width=320, height=110)
+            added.append(col.header)
+    return [f"{tab.name}: note on {', '.join(added)}"] if added else []
 
 
 def _formats(ws, tab: Tab, pos: dict[str, int], threshold: int) -> list[str]:

@@ -103,7 +103,7 @@ def order_row(stored: StoredOrder, tz: str = "UTC") -> dict[str, Any]:
         "linked_orders": f.get("linked_orders", ""),
         "notes": f.get("notes") or o.notes,
         "customer_history": f.get("customer_history", ""),
-        "sync": f.get("sync", ""),
+        "sync": " · ".join(x for x in (f.get("sync", ""), f.get("stock_note", "")) if x),
     }
 
 
