@@ -18,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 
 from sheets.verify import apply_deltas, keyed_tabs, reaim
 from sheets.base import SheetBackend, SheetBusy, SheetChanged, SheetUnavailable, TabData, WriteBatch
-from sheets.local_layout import apply_layout, refresh_feed
+from sheets.local_layout import apply_layout, refresh_feed, restyle
 
 
 SERVICE_NAME = "TrueCraft"
@@ -120,10 +120,12 @@ class LocalWorkbookBackend(SheetBackend):
                                               for row in wb[name].iter_rows(values_only=True)])
                          for name in keyed_tabs(updates) if name in wb.sheetnames}
                 updates = apply_deltas(reaim(updates, fresh)[0], fresh)
+            touched: dict[str, set[int]] = {}
             for run in updates:
                 ws = wb[run.tab]
                 for offset, value in enumerate(run.values):
                     set_cell(ws, run.row, run.col + offset, value)
+                touched.setdefault(run.tab, set()).add(run.row + 1)
             for tab, rows in batch.appends.items():
                 ws = wb[tab]
                 start = _last_used_row(ws)
@@ -131,6 +133,8 @@ class LocalWorkbookBackend(SheetBackend):
                     for c, value in enumerate(row):
                         if value != "":
                             set_cell(ws, start + i, c, value)
+                touched.setdefault(tab, set()).update(range(start + 1, start + len(rows) + 1))
+            restyle(wb, touched)
             refresh_feed(wb)
             self._save(wb)
 
