@@ -21,8 +21,11 @@ class Pipeline:
         self.runner = runner
         s = runner.settings
         self.fulfilment = _fulfilment_service(runner)
+        if self.fulfilment is not None:
+            self.fulfilment.editor_for = self.editor_for  # sheet edits are audited with who made them
         self.duplicates = DuplicatesFlow(runner.journal, s.duplicate_window_minutes,
                                          s.duplicate_threshold, s.timezone, cancel=self._cancel)
+        self.duplicates.editor = self.editor_for
         self.manual = ManualEntryFlow(runner)
         self.last_flags: list[str] = []
 
@@ -72,9 +75,10 @@ class Pipeline:
             batches.append(self.fulfilment.on_cycle(snapshot.tabs))
         return merge(*[b for b in batches if b is not None])
 
-    def editor_for(self, order_id: str) -> str:
-        """The e-mail the Apps Script reported for the latest edit of this row, if any."""
-        return self.runner.journal.kv_get(f"editor:{order_id}", "") or ""
+    def editor_for(self, order_id: str = "") -> str:
+        """Who made the latest edit: the e-mail the Apps Script reported for this row, else who saved the file."""
+        reported = self.runner.journal.kv_get(f"editor:{order_id}", "") if order_id else ""
+        return reported or getattr(self.runner.backend, "last_editor", "") or ""
 
     def push_pending(self) -> list:
         """Send queued fulfilments/e-mails; nothing to do without the fulfilment service."""

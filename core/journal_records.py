@@ -23,10 +23,11 @@ class RecordsMixin:
             self._audit(order_id, kind, old, new, source, editor, detail)
 
     def _audit(self, order_id, kind, old="", new="", source="", editor="", detail="") -> None:
+        # Timed by the journal's clock: the moment the change happened (the demo runs a story clock).
         self._db.execute(
             "INSERT INTO audit (at, order_id, kind, old, new, source, editor, detail)"
             " VALUES (?,?,?,?,?,?,?,?)",
-            (now_utc().isoformat(), order_id, kind, old, new, source, editor, detail))
+            (self.clock().isoformat(), order_id, kind, old, new, source, editor, detail))
 
     def audit_entries(self, order_id: str | None = None, unwritten_only: bool = False) -> list[dict]:
         """Audit entries, oldest first."""

@@ -10,14 +10,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.journal import StoredOrder
-from core.models import OrderState
+from core.models import DEFAULT_STATUS
 from sheet_schema.schema import Column, Tab, normalise_header
 
-DEFAULT_STATUS = {
-    OrderState.PENDING: "UNFULFILLED", OrderState.PAID: "UNFULFILLED",
-    OrderState.PARTIALLY_FULFILLED: "IN PROGRESS", OrderState.FULFILLED: "FULFILLED",
-    OrderState.CANCELLED: "CANCELLED", OrderState.REFUNDED: "CANCELLED",
-}
+
+
+NOT_COUNTED = ("MERGED", "CANCELLED")  # not real sales: left out of order counts and money spent
+
+
+def status_of(stored: StoredOrder) -> str:
+    """The Status the row shows: what a person or TrueCraft set, else what the platform's state means."""
+    return " ".join(str(stored.fields.get("status") or DEFAULT_STATUS[stored.order.state]).upper().split())
+
+
+def counts_as_sale(stored: StoredOrder) -> bool:
+    """False for merged duplicates and cancelled orders, which must not inflate counts or totals."""
+    return status_of(stored) not in NOT_COUNTED
 
 
 def clean_text(value: Any, limit: int = 5000) -> str:
@@ -104,7 +112,7 @@ def order_row(stored: StoredOrder, tz: str = "UTC") -> dict[str, Any]:
         "linked_orders": f.get("linked_orders", ""),
         "notes": f.get("notes") or o.notes,
         "customer_history": f.get("customer_history", ""),
-        "sync": f.get("sync", ""),
+        "sync": " · ".join(x for x in (f.get("sync", ""), f.get("stock_note", "")) if x),
     }
 
 

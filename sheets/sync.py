@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from core.journal import Journal, StoredOrder, now_utc
 from sheet_schema.tabs import AUDIT_LOG, AUDIT_LOG_TAB, CUSTOMERS, CUSTOMERS_TAB, ORDERS, ORDERS_TAB, WORKBOOK
 from sheets.base import CellRun, SheetBackend, SheetChanged, SheetUnavailable, TabData, WriteBatch
-from sheets.rows import Layout, cell_value, format_time, order_row, runs_for_row, same_value
+from sheets.audit_lines import sheet_line
+from sheets.rows import Layout, cell_value, order_row, runs_for_row, same_value
 from sheets.sheet_check import CHECK_MINUTES, SheetCheck
 from sheets.watch_read import WatchReader
 
@@ -255,13 +255,9 @@ class SheetSync:
             shown = set()  # the journal knows which lines the tab has; the tab is not read back
         rows = []
         for e in entries:
-            if str(e["id"]) in shown:
-                continue
-            rows.append(layout.full_row({
-                "entry": e["id"], "at": format_time(datetime.fromisoformat(e["at"]), self.tz),
-                "order_id": e["order_id"] or "", "kind": e["kind"], "old": e["old"] or "",
-                "new": e["new"] or "", "source": e["source"] or "", "editor": e["editor"] or "",
-                "detail": e["detail"] or ""}))
+            line = sheet_line(e, self.tz)  # words for people; the journal keeps the machine detail
+            if line is not None and str(e["id"]) not in shown:
+                rows.append(layout.full_row(line))
         if rows:
             batch.appends[AUDIT_LOG] = rows
         return [e["id"] for e in entries]
