@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Any
 
 from automations.alert_store import raise_alert
@@ -9,10 +10,11 @@ from automations.dup_store import DuplicateStore, StoredPair
 from automations.duplicates.customers import cluster_customers
 from automations.duplicates.detector import DuplicateDetector, SkuMap, order_key
 from core.journal import Journal, StoredOrder, UpsertResult
-from core.models import Order
-from sheet_schema.tabs import CUSTOMERS_TAB, DECISIONS, DUPLICATES_TAB, SKU_MAP_TAB
+from core.models import Money, Order
+from automations.fulfilment.sku_map import stock_text, suggest_sku
+from sheet_schema.tabs import CUSTOMERS_TAB, DECISIONS, DUPLICATES_TAB, INVENTORY, INVENTORY_TAB, SKU_MAP_TAB
 from sheets.base import TabData, WriteBatch
-from sheets.rows import format_time
+from sheets.rows import counts_as_sale, format_time, status_of
 from sheets.tabsync import merge, plan_keyed, read_keyed
 
 log = logging.getLogger("truecraft.duplicates")
@@ -42,6 +44,21 @@ def decided_alert_keys(store: DuplicateStore) -> set[str]:
     return {f"duplicate:{p.pair_id}" for p in store.pairs() if p.decision}
 
 
+def _money(amount: Decimal, orders: list[StoredOrder]) -> str:
+    """'$410.00' in the orders' currency (a plain number when they mix currencies)."""
+    currencies = {s.order.total.currency for s in orders}
+    return Money(amount, currencies.pop()).display() if len(currencies) == 1 else f"{amount:,.2f}"
+
+
+def _not_counted(s: StoredOrder) -> str:
+    """Customer History of a merged or cancelled order: what it is, and that it is left out."""
+    status = status_of(s)
+    into = s.fields.get("merged_into") or s.fields.get("linked_orders") or s.fields.get("dup_of") or ""
+    if status == "MERGED":
+        return f"Merged duplicate{f' of {into}' if into else ''} — not counted in orders or spend"
+    return "Cancelled — not counted in orders or spend"
+
+
 def listing_key(platform: str, item) -> str:
     """Stable SKU Map key for a listing."""
     return f"{platform}:{item.listing_id or item.sku or item.title}"
@@ -57,6 +74,7 @@ class DuplicatesFlow:
         self._seen = journal.last_seq()
         self.detector.add_history(s.order for s in journal.all_orders())
         self._stamp: tuple | None = None
+        self.editor = lambda order_id="": ""  # who decided (the pipeline knows the sheet's editor)
 
     def catch_up(self, skip: set[str] = frozenset()) -> int:
         """Index orders other processes stored since we last looked (`import`, `sync` beside `serve`).
@@ -108,15 +126,20 @@ class DuplicatesFlow:
         by_id = self.j.orders_by_id()  # cached: only orders changed since the last cycle are parsed
         if DUPLICATES_TAB.name in tabs:
             batches.append(plan_keyed(DUPLICATES_TAB, tabs[DUPLICATES_TAB.name], self._pair_rows(by_id)))
-        stamp = self.j.execute("SELECT COUNT(*), COALESCE(SUM(rev),0) FROM orders").fetchone()
+        inventory = read_keyed(INVENTORY_TAB, tabs[INVENTORY]) if INVENTORY in tabs else {}
+        typed = read_keyed(SKU_MAP_TAB, tabs[SKU_MAP_TAB.name]) if SKU_MAP_TAB.name in tabs else {}
+        # Suggestions and the Stock column follow what people typed in Inventory and the SKU Map too.
+        seen = (tuple((k, r.get("name", "")) for k, r in inventory.items()),
+                tuple((k, r.get("internal_sku", "")) for k, r in typed.items()))
+        stamp = (*self.j.execute("SELECT COUNT(*), COALESCE(SUM(rev),0) FROM orders").fetchone(), seen)
         if tuple(stamp) != self._stamp:
             stored = list(by_id.values())
             if CUSTOMERS_TAB.name in tabs:
                 batches.append(plan_keyed(CUSTOMERS_TAB, tabs[CUSTOMERS_TAB.name], self._customer_rows(stored)))
             if SKU_MAP_TAB.name in tabs:
-                batches.append(plan_keyed(SKU_MAP_TAB, tabs[SKU_MAP_TAB.name], self._sku_rows(stored)))
-            self._stamp = tuple(self.j.execute(
-                "SELECT COUNT(*), COALESCE(SUM(rev),0) FROM orders").fetchone())
+                batches.append(plan_keyed(SKU_MAP_TAB, tabs[SKU_MAP_TAB.name],
+                                          self._sku_rows(stored, inventory, typed)))
+            self._stamp = (*self.j.execute("SELECT COUNT(*), COALESCE(SUM(rev),0) FROM orders").fetchone(), seen)
         return merge(*batches)
 
     def _load_sku_map(self, data: TabData) -> None:
@@ -145,9 +168,12 @@ class DuplicatesFlow:
     def _act(self, pair: StoredPair, decision: str) -> str:
         """Carry out MERGE / NOT DUPLICATE / CANCEL ON PLATFORM; returns the Result text."""
         if decision == "MERGE":
-            self.j.set_fields(pair.order_b, source="sheet", push=True, status="MERGED",
-                              linked_orders=pair.order_a, sync=f"Merged into {pair.order_a} — won't be fulfilled")
-            self.j.audit(pair.order_b, "merged", "", f"kept {pair.order_a}", "sheet")
+            before = self.j.get(pair.order_b)
+            with self.j.transaction():  # one Audit Log line for the one change a person made
+                self.j.set_fields(pair.order_b, source="sheet", push=True, audit=False, status="MERGED",
+                                  linked_orders=pair.order_a, sync=f"Merged into {pair.order_a} — won't be fulfilled")
+                self.j.audit(pair.order_b, "status changed", status_of(before) if before else "", "MERGED",
+                             "sheet", self.editor(pair.order_b), detail=f"merged into {pair.order_a} as its duplicate (Duplicates tab)")
             return f"Merged: kept {pair.order_a}; {pair.order_b} is MERGED and won't be fulfilled"
         if decision == "NOT DUPLICATE":
             self.store.dismiss(pair.key_a, pair.key_b)
@@ -172,24 +198,39 @@ class DuplicatesFlow:
         return out
 
     def _customer_rows(self, stored: list[StoredOrder]) -> dict[str, dict[str, Any]]:
+        """One row per person; merged duplicates and cancelled orders are listed but never counted."""
         by_key = {s.order.key: s for s in stored}
-        by_oid = {s.order_id: s for s in stored}
         out = {}
         for c in cluster_customers([s.order for s in stored]):
-            ids = [by_key[o.key].order_id for o in c.orders if o.key in by_key]
-            total = getattr(c.total_spent, "amount", c.total_spent)
+            mine = [by_key[o.key] for o in c.orders if o.key in by_key]
+            live = [s for s in mine if counts_as_sale(s)]
+            live_ids = {s.order_id for s in live}
+            spent = sum((s.order.total.amount for s in live), Decimal(0))
+            dated = live or mine
             out[c.customer_id] = {
                 "name": c.name, "emails": ", ".join(c.emails), "phones": ", ".join(c.phones),
-                "channels": ", ".join(c.channels), "order_count": c.order_count, "total_spent": total,
-                "first_order": format_time(c.first_order, self.tz), "last_order": format_time(c.last_order, self.tz),
-                "repeat": "Yes" if c.is_repeat else "", "order_ids": ", ".join(ids)}
-            history = f"Repeat customer — {c.order_count} orders" if c.is_repeat else ""
-            for oid in ids:
-                if by_oid[oid].fields.get("customer_history", "") != history:  # skip a write per unchanged order
-                    self.j.set_fields(oid, audit=False, customer_history=history)
+                "channels": ", ".join(sorted({s.order.platform.label for s in dated})),
+                "order_count": len(live), "total_spent": spent,
+                "first_order": format_time(min(s.order.created_at for s in dated), self.tz) if dated else "",
+                "last_order": format_time(max(s.order.created_at for s in dated), self.tz) if dated else "",
+                "repeat": "Yes" if len(live) > 1 else "",
+                "order_ids": ", ".join(s.order_id if s.order_id in live_ids else f"{s.order_id} ({status_of(s).lower()})"
+                                       for s in mine)}
+            repeat = f"Repeat customer — {len(live)} orders, {_money(spent, live)} spent" if len(live) > 1 else ""
+            for s in mine:
+                history = repeat if s.order_id in live_ids else _not_counted(s)
+                if s.fields.get("customer_history", "") != history:  # skip a write per unchanged order
+                    self.j.set_fields(s.order_id, audit=False, customer_history=history)
         return out
 
-    def _sku_rows(self, stored: list[StoredOrder]) -> dict[str, dict[str, Any]]:
+    def _sku_rows(self, stored: list[StoredOrder], inventory: dict[str, dict[str, str]],
+                  typed: dict[str, dict[str, str]]) -> dict[str, dict[str, Any]]:
+        """Every listing seen, with a suggested Internal SKU and whether shipping it moves stock."""
+        unmoved: dict[str, list[str]] = {}
+        for s in stored:
+            for key in s.fields.get("stock_unmapped") or ():
+                unmoved.setdefault(key, []).append(s.order_id)
+        titles = {t: sku for (_, t), sku in self.detector.sku_map.by_title.items()}
         out: dict[str, dict[str, Any]] = {}
         for s in stored:
             platform = s.order.platform.value
@@ -197,8 +238,10 @@ class DuplicatesFlow:
                 key = listing_key(platform, item)
                 if key in out:
                     continue
-                known = self.detector.sku_map.internal_sku(platform, item)
+                mine = (typed.get(key) or {}).get("internal_sku", "")
+                suggested = "" if mine else suggest_sku(item.sku, item.title, inventory, titles)
                 out[key] = {"platform": s.order.platform.label, "listing_id": item.listing_id,
                             "platform_sku": item.sku, "title": item.title, "variant": item.variant,
-                            "suggested_sku": "" if known else (self.detector.sku_map.suggest(item.title) or "")}
+                            "suggested_sku": suggested,
+                            "stock": stock_text(mine, item.sku, suggested, inventory, unmoved.get(key, []))}
         return out

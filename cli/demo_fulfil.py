@@ -8,17 +8,23 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from cli.feed import print_feed
-from sheet_schema.tabs import DUPLICATES, INVENTORY, ORDERS
+from sheet_schema.tabs import DUPLICATES, INVENTORY, ORDERS, SKU_MAP
 
 TRACKING = {  # plausible numbers per carrier, as an assistant would paste them
     "USPS": "9400 1118 9922 3817 2839 {n:02d}", "UPS": "1Z999AA1012345678{n}", "FedEx": "7712345678{n:02d}",
 }
 STOCK = {"LW-001": 3, "LW-002": 2, "MUG-SPK": 10, "APR-01": 5, "SCF-IND": 4, "CAN-3": 12, "EAR-TC": 6}
+NAMES = {"EAR-TC": "Ceramic Earrings - Terracotta"}  # the seller names what no listing's SKU names
 
 
-def _edit(path: Path, tab: str, key_header: str, changes: dict[str, dict[str, object]]) -> None:
-    """Type into the workbook as a person would (find rows by their key, columns by header)."""
+SELLER, ASSISTANT = "maya@truecraft-demo.example", "sam@truecraft-demo.example"
+
+
+def _edit(path: Path, tab: str, key_header: str, changes: dict[str, dict[str, object]],
+          who: str = SELLER) -> None:
+    """Type into the workbook as a person would (find rows by their key, columns by header) and save as them."""
     wb = load_workbook(path)
+    wb.properties.lastModifiedBy = who  # what Excel or LibreOffice record on save
     ws = wb[tab]
     header = [c.value for c in ws[1]]
     for r in range(2, ws.max_row + 1):
@@ -36,17 +42,44 @@ def _stock_in(path: Path) -> None:
         ws.cell(row=i, column=header.index("Internal SKU") + 1, value=sku)
         ws.cell(row=i, column=header.index("On Hand") + 1, value=qty)
         ws.cell(row=i, column=header.index("Low Stock At") + 1, value=2)
+        if sku in NAMES:
+            ws.cell(row=i, column=header.index("Name") + 1, value=NAMES[sku])
+    wb.properties.lastModifiedBy = SELLER
     wb.save(path)
 
 
-def fulfil_story(runner, xlsx: Path) -> None:
+def _map_listings(path: Path) -> list[str]:
+    """The seller copies TrueCraft's suggestion into Internal SKU for listings that carry no SKU."""
+    wb = load_workbook(path)
+    ws = wb[SKU_MAP]
+    header = [c.value for c in ws[1]]
+    col = {h: header.index(h) + 1 for h in ("Platform SKU", "Internal SKU", "Suggested SKU", "Title")}
+    done = []
+    for r in range(2, ws.max_row + 1):
+        suggested = ws.cell(row=r, column=col["Suggested SKU"]).value
+        if suggested and not ws.cell(row=r, column=col["Platform SKU"]).value:
+            ws.cell(row=r, column=col["Internal SKU"], value=suggested)
+            done.append(f"{ws.cell(row=r, column=col['Title']).value} → {suggested}")
+    wb.properties.lastModifiedBy = SELLER
+    wb.save(path)
+    return done
+
+
+def fulfil_story(runner, xlsx: Path, clock=None) -> None:
     """Merge the flagged duplicates, ship everything else, and show every effect."""
     j = runner.journal
+    advance = clock.advance if clock is not None else (lambda minutes: None)
+    advance(15)  # the seller sits down with the sheet after the last order
     pairs = runner.pipeline.duplicates.store.pairs()
     print("4. The seller reviews the Duplicates tab and picks MERGE for both pairs.")
     _edit(xlsx, DUPLICATES, "Pair", {p.pair_id: {"Decision": "MERGE"} for p in pairs})
     _stock_in(xlsx)
     runner.watch()
+    runner.watch()
+    advance(5)
+    mapped = _map_listings(xlsx)
+    if mapped:
+        print(f"   In the SKU Map she copies TrueCraft's suggestion for the listing(s) with no SKU: {'; '.join(mapped)}.")
     runner.watch()
     saved = Decimal(0)
     for p in runner.pipeline.duplicates.store.pairs():
@@ -61,8 +94,10 @@ def fulfil_story(runner, xlsx: Path) -> None:
         changes[s.order_id] = {"Status": "FULFILLED", "Carrier": carrier,
                                "Tracking #": TRACKING[carrier].format(n=n)}
     print(f"\n5. An assistant marks the other {len(to_ship)} orders FULFILLED with a carrier and tracking number.")
-    _edit(xlsx, ORDERS, "Order ID", changes)
+    advance(25)
+    _edit(xlsx, ORDERS, "Order ID", changes, who=ASSISTANT)
     runner.watch()
+    advance(1)
     outcomes = runner.push_pending()
     runner.watch()
     runner.flush()
@@ -118,6 +153,6 @@ def _show_inventory(runner) -> None:
     moves = [e for e in runner.journal.audit_entries() if "stock" in e["kind"] or "inventory" in e["kind"]]
     if moves:
         print("\n   Inventory movements (Inventory tab, On Hand):")
-        for e in moves[:10]:
+        for e in moves[:14]:
             who = e["order_id"] or "Inventory"
             print(f"      {who}: {e['kind']}: {' '.join(x for x in (e['new'], e['detail']) if x)}")

@@ -105,8 +105,10 @@ def square(oid: str, at: datetime, b: Buyer, items: list[tuple], invoice_no: str
                                         "country": "US"}}}}]})
     o.pop("tenders", None)
     o.pop("returns", None)
+    # A catalogue sale names its item variation by Square's object id; the SKU lives in the
+    # catalogue, not on the order line (Square Orders API: OrderLineItem.catalog_object_id).
     o["line_items"] = [{"uid": f"L{n}", "name": t, "quantity": str(q), "variation_name": v,
-                        "catalog_object_id": sku or None,
+                        "catalog_object_id": _catalog_id(sku) if sku else None,
                         "base_price_money": {"amount": int(round(float(pr) * 100)), "currency": "USD"},
                         "total_money": {"amount": int(round(q * float(pr) * 100)), "currency": "USD"}}
                        for n, (t, sku, q, pr, v) in enumerate(items)]
@@ -118,6 +120,15 @@ def square(oid: str, at: datetime, b: Buyer, items: list[tuple], invoice_no: str
         invoice["primary_recipient"] = {"given_name": b.first, "family_name": b.last,
                                         "email_address": b.email, "phone_number": b.phone}
     return square_order(o, invoice)
+
+
+def _catalog_id(sku: str) -> str:
+    """A Square-style catalogue object id (24 upper-case letters and digits) for a demo item."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+    n, out = zlib.crc32(sku.encode()) * 2654435761, ""
+    while len(out) < 24:
+        out, n = out + alphabet[n % 32], n // 32 or zlib.crc32(out.encode()) + 7
+    return out
 
 
 def amazon(oid: str, at: datetime, b: Buyer, items: list[tuple]) -> Order:

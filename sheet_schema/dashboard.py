@@ -16,14 +16,19 @@ def dashboard_cells(orders_pos: dict[str, int], dup_pos: dict[str, int],
     o = {k: f"{quote_tab(ORDERS)}!{col_letter(i)}:{col_letter(i)}" for k, i in orders_pos.items()}
     d = {k: f"{quote_tab(DUPLICATES)}!{col_letter(i)}:{col_letter(i)}" for k, i in dup_pos.items()}
     today = 'TEXT(TODAY(),"yyyy-mm-dd")&"*"'
+    # Merged duplicates and cancelled orders are not sales: they are counted on their own line.
+    real = f',{o["status"]},"<>MERGED",{o["status"]},"<>CANCELLED"'
     cells: list[tuple[str, str]] = [("A1", "TrueCraft Dashboard"), ("A3", "Orders today")]
     row = 4
     for label in PLATFORM_LABELS:
         cells.append((f"A{row}", f"  {label}"))
-        cells.append((f"B{row}", f'=COUNTIFS({o["platform"]},"{label}",{o["received"]},{today})'))
+        cells.append((f"B{row}", f'=COUNTIFS({o["platform"]},"{label}",{o["received"]},{today}{real})'))
         row += 1
     cells += [
-        (f"A{row}", "  All channels"), (f"B{row}", f"=COUNTIFS({o['received']},{today})"),
+        (f"A{row}", "  All channels"), (f"B{row}", f"=COUNTIFS({o['received']},{today}{real})"),
+        (f"A{row + 1}", "  Merged or cancelled (not counted)"),
+        (f"B{row + 1}", f'=COUNTIFS({o["received"]},{today},{o["status"]},"MERGED")'
+                        f'+COUNTIFS({o["received"]},{today},{o["status"]},"CANCELLED")'),
         (f"A{row + 2}", "Unfulfilled"), (f"B{row + 2}", f'=COUNTIF({o["status"]},"UNFULFILLED")'),
         (f"A{row + 3}", "In progress"), (f"B{row + 3}", f'=COUNTIF({o["status"]},"IN PROGRESS")'),
         (f"A{row + 4}", "On hold"), (f"B{row + 4}", f'=COUNTIF({o["status"]},"ON HOLD")'),

@@ -11,7 +11,8 @@ class Column:
     key: stable internal name; header: what people see in row 1; kind: text,
     datetime, money, int, percent, choice; editable: people type here (the
     service never overwrites it except on purpose); choices: dropdown values;
-    width: pixels, a hint for init.
+    width: pixels, a hint for init; wrap: long text that wraps instead of being cut off;
+    note: shown on the header cell (what the seller fills in).
     """
 
     key: str
@@ -21,6 +22,8 @@ class Column:
     choices: tuple[str, ...] = ()
     width: int = 120
     number_format: str = ""
+    wrap: bool = False
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,10 @@ class Tab:
     # For formula tabs (Dashboard): A1 -> formula or label, written USER_ENTERED.
     cells: tuple[tuple[str, str], ...] = ()
     tab_colour: str = ""
+    # Rules older versions added: init removes them, so a sheet never keeps two colour orders.
+    retired_rules: tuple[ColourRule, ...] = ()
+    frozen_key: bool = False  # freeze the key column with the header (Orders: Order ID stays in view)
+    print_landscape: bool = False  # print setup: landscape, fit to width, header row on every page
 
     @property
     def headers(self) -> list[str]:

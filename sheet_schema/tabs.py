@@ -20,39 +20,53 @@ CARRIERS = ("USPS", "UPS", "FedEx", "DHL", "Royal Mail", "Canada Post", "Austral
 
 # Colour rules refer to columns by header via MATCH so they survive moved columns;
 # init rewrites them with the current letters anyway. {Status} etc. are filled in by init.
+# Duplicate colours are for rows that still need a decision: a MERGED, CANCELLED or FULFILLED
+# row is resolved whatever its score (issue 14.2), and the status rules come first anyway.
+_OPEN = 'NOT(OR({status}{row}="MERGED",{status}{row}="CANCELLED",{status}{row}="FULFILLED"))'
+
+# The working columns come first (issue 14.1): what a person reads and types every day is in view
+# without scrolling. Column order is only a default for new sheets: init never moves a column.
 ORDERS_TAB = Tab(
     name=ORDERS,
     key_column="order_id",
+    frozen_key=True,
+    print_landscape=True,
     columns=(
-        C("order_id", "Order ID", width=80),
-        C("received", "Received", "datetime", width=130),
-        C("platform", "Platform", width=80),
-        C("platform_order_id", "Platform Order #", width=130, number_format="@"),
-        C("customer", "Customer", width=150),
-        C("email", "Email", width=180),
-        C("phone", "Phone", width=120, number_format="@"),
-        C("ship_to", "Ship To", editable=True, width=260),
-        C("items", "Items", width=260),
-        C("total", "Total", "money", width=80, number_format="#,##0.00"),
+        C("order_id", "Order ID", width=70),
+        C("received", "Received", "datetime", width=125),
+        C("platform", "Platform", width=75),
+        C("customer", "Customer", width=140, wrap=True),
+        C("items", "Items", width=240, wrap=True),
+        C("total", "Total", "money", width=85, number_format="#,##0.00"),
+        C("status", "Status", "choice", editable=True, choices=STATUSES, width=115),
+        C("carrier", "Carrier", "choice", editable=True, choices=CARRIERS, width=95),
+        C("tracking", "Tracking #", editable=True, width=180, number_format="@"),
+        C("dup_score", "Duplicate Score", "int", width=80),
+        C("dup_of", "Duplicate Of", width=85),
+        C("match_reasons", "Match Reasons", width=280, wrap=True),
+        C("notes", "Notes", editable=True, width=200, wrap=True),
+        C("linked_orders", "Linked Orders", editable=True, width=110),
         C("currency", "Currency", width=70),
-        C("status", "Status", "choice", editable=True, choices=STATUSES, width=120),
-        C("carrier", "Carrier", "choice", editable=True, choices=CARRIERS, width=100),
-        C("tracking", "Tracking #", editable=True, width=160, number_format="@"),
-        C("dup_score", "Duplicate Score", "int", width=90),
-        C("dup_of", "Duplicate Of", width=90),
-        C("match_reasons", "Match Reasons", width=300),
-        C("linked_orders", "Linked Orders", editable=True, width=120),
-        C("notes", "Notes", editable=True, width=200),
-        C("customer_history", "Customer History", width=160),
-        C("sync", "Sync", width=280),
+        C("platform_order_id", "Platform Order #", width=150, number_format="@"),
+        C("email", "Email", width=210),
+        C("phone", "Phone", width=130, number_format="@"),
+        C("ship_to", "Ship To", editable=True, width=260, wrap=True),
+        C("customer_history", "Customer History", width=200, wrap=True),
+        C("sync", "Sync", width=260, wrap=True),
     ),
+    # First rule wins where two apply (Google: list order; Excel/LibreOffice: priority).
     colour_rules=(
-        ColourRule("duplicate-high", '=AND(ISNUMBER({dup_score}{row}),{dup_score}{row}>=85)', "F4C7C3"),
-        ColourRule("duplicate", '=AND(ISNUMBER({dup_score}{row}),{dup_score}{row}>={threshold})', "FCE8B2"),
-        ColourRule("fulfilled", '={status}{row}="FULFILLED"', "D9EAD3"),
         ColourRule("cancelled", '=OR({status}{row}="CANCELLED",{status}{row}="MERGED")', "EFEFEF"),
+        ColourRule("fulfilled", '={status}{row}="FULFILLED"', "D9EAD3"),
+        ColourRule("duplicate-high", '=AND(ISNUMBER({dup_score}{row}),{dup_score}{row}>=85,' + _OPEN + ')', "F4C7C3"),
+        ColourRule("duplicate", '=AND(ISNUMBER({dup_score}{row}),{dup_score}{row}>={threshold},' + _OPEN + ')',
+                   "FCE8B2"),
         ColourRule("on-hold", '={status}{row}="ON HOLD"', "FFF2CC"),
         ColourRule("in-progress", '={status}{row}="IN PROGRESS"', "CFE2F3"),
+    ),
+    retired_rules=(  # before issue 14: duplicate colours came first and ignored the status
+        ColourRule("duplicate-high", '=AND(ISNUMBER({dup_score}{row}),{dup_score}{row}>=85)', "F4C7C3"),
+        ColourRule("duplicate", '=AND(ISNUMBER({dup_score}{row}),{dup_score}{row}>={threshold})', "FCE8B2"),
     ),
     tab_colour="4A86E8",
 )
@@ -60,18 +74,19 @@ ORDERS_TAB = Tab(
 DUPLICATES_TAB = Tab(
     name=DUPLICATES,
     key_column="pair_id",
+    print_landscape=True,
     columns=(
         C("pair_id", "Pair", width=110),
         C("detected", "Detected", "datetime", width=130),
         C("score", "Score", "int", width=60),
-        C("alert", "Alert", width=380),
+        C("alert", "Alert", width=380, wrap=True),
         C("order_a", "Order A", width=80),
-        C("summary_a", "Order A Details", width=300),
+        C("summary_a", "Order A Details", width=300, wrap=True),
         C("order_b", "Order B", width=80),
-        C("summary_b", "Order B Details", width=300),
-        C("reasons", "Reasons", width=300),
+        C("summary_b", "Order B Details", width=300, wrap=True),
+        C("reasons", "Reasons", width=300, wrap=True),
         C("decision", "Decision", "choice", editable=True, choices=DECISIONS, width=160),
-        C("result", "Result", width=260),
+        C("result", "Result", width=260, wrap=True),
     ),
     colour_rules=(ColourRule("undecided", '=AND({decision}{row}="",{score}{row}<>"")', "FCE8B2"),),
 )
@@ -82,7 +97,7 @@ CUSTOMERS_TAB = Tab(
     columns=(
         C("customer_id", "Customer ID", width=90),
         C("name", "Name", width=160),
-        C("emails", "Emails", width=220),
+        C("emails", "Emails", width=220, wrap=True),
         C("phones", "Phones", width=140),
         C("channels", "Channels", width=140),
         C("order_count", "Orders", "int", width=60),
@@ -90,7 +105,7 @@ CUSTOMERS_TAB = Tab(
         C("first_order", "First Order", "datetime", width=130),
         C("last_order", "Last Order", "datetime", width=130),
         C("repeat", "Repeat", width=70),
-        C("order_ids", "Order IDs", width=220),
+        C("order_ids", "Order IDs", width=220, wrap=True),
     ),
 )
 
@@ -102,10 +117,15 @@ SKU_MAP_TAB = Tab(
         C("platform", "Platform", width=80),
         C("listing_id", "Listing ID", width=110),
         C("platform_sku", "Platform SKU", width=110),
-        C("title", "Title", width=260),
+        C("title", "Title", width=260, wrap=True),
         C("variant", "Variant", width=120),
-        C("internal_sku", "Internal SKU", editable=True, width=110),
-        C("suggested_sku", "Suggested SKU", width=110),
+        C("internal_sku", "Internal SKU", editable=True, width=110, note=(
+            "You fill this in: the Inventory SKU this listing takes stock from when it ships. "
+            "Copy the Suggested SKU if it is right. TrueCraft fills every other column.")),
+        C("suggested_sku", "Suggested SKU", width=110, note=(
+            "TrueCraft's guess: the listing's own SKU when Inventory has it, else the Inventory item "
+            "or mapped listing with the most similar name. Copy it into Internal SKU to use it.")),
+        C("stock", "Stock", width=320, note="Whether shipping this listing moves stock, in plain words."),
     ),
 )
 
@@ -115,10 +135,11 @@ INVENTORY_TAB = Tab(
     protect_service_columns=False,
     columns=(
         C("internal_sku", "Internal SKU", editable=True, width=110),
-        C("name", "Name", editable=True, width=220),
+        C("name", "Name", editable=True, width=220, note=(
+            "TrueCraft fills a blank Name from the listings mapped to this SKU; what you type is kept.")),
         C("on_hand", "On Hand", "int", editable=True, width=80),
         C("low_stock", "Low Stock At", "int", editable=True, width=90),
-        C("last_movement", "Last Movement", width=260),
+        C("last_movement", "Last Movement", width=260, wrap=True),
     ),
     colour_rules=(ColourRule("low-stock", '=AND(ISNUMBER({on_hand}{row}),{on_hand}{row}<={low_stock}{row})', "F4C7C3"),),
 )
@@ -141,19 +162,19 @@ MANUAL_ENTRY_TAB = Tab(
         C("customer", "Customer", editable=True, width=150),
         C("email", "Email", editable=True, width=180),
         C("phone", "Phone", editable=True, width=120),
-        C("address", "Address", editable=True, width=200),
+        C("address", "Address", editable=True, width=200, wrap=True),
         C("city", "City", editable=True, width=110),
         C("region", "State/Region", editable=True, width=90),
         C("postal_code", "Postal Code", editable=True, width=90),
         C("country", "Country", editable=True, width=70),
-        C("item", "Item", editable=True, width=200),
+        C("item", "Item", editable=True, width=200, wrap=True),
         C("sku", "SKU", editable=True, width=90),
         C("quantity", "Quantity", editable=True, width=70),
         C("unit_price", "Unit Price", editable=True, width=80),
         C("currency", "Currency", editable=True, width=70),
-        C("notes", "Notes", editable=True, width=160),
+        C("notes", "Notes", editable=True, width=160, wrap=True),
         C("order_id", "Order ID", width=80),
-        C("message", "TrueCraft Message", width=300),
+        C("message", "TrueCraft Message", width=300, wrap=True),
         # The row's identity, written before its order is stored: fixing a typo later updates
         # that order instead of adding a second one.
         C("entry_id", "Entry ID", width=110),
@@ -166,19 +187,21 @@ AUDIT_LOG_TAB = Tab(
     columns=(
         C("entry", "Entry #", "int", width=60),
         C("at", "When", "datetime", width=130),
+        C("zone", "Time Zone", width=150),
         C("order_id", "Order ID", width=80),
-        C("kind", "What", width=200),
-        C("old", "Old", width=200),
-        C("new", "New", width=200),
+        C("kind", "What", width=200, wrap=True),
+        C("old", "Old", width=200, wrap=True),
+        C("new", "New", width=200, wrap=True),
         C("source", "Source", width=100),
         C("editor", "Editor", width=160),
-        C("detail", "Detail", width=260),
+        C("detail", "Detail", width=260, wrap=True),
     ),
 )
 
 DASHBOARD_TAB = Tab(
     name=DASHBOARD,
     protect_service_columns=False,
+    print_landscape=True,
     columns=(C("label", "TrueCraft Dashboard", width=240), C("value", "", width=120)),
     cells=(),  # filled by sheet_schema.dashboard, which needs the live column letters
     tab_colour="6AA84F",

@@ -26,6 +26,7 @@ class GoogleLayout:
     def __init__(self, backend: Any, threshold: int) -> None:
         self.b, self.threshold = backend, threshold
         self.done: list[str] = []
+        self.widths: list[dict] = []
 
     def apply(self, schema: WorkbookSchema) -> list[str]:
         """Run every step; returns what changed in plain words."""
@@ -51,7 +52,7 @@ class GoogleLayout:
             sh.values_batch_update({"valueInputOption": "RAW", "data": header_writes})
         positions = {t.name: Layout.from_header(t, headers[t.name]).positions for t in data_tabs}
         header_look = self._header_look_rows(data_tabs)
-        requests = []
+        requests = list(self.widths)
         for t in data_tabs:
             requests += self._format_tab(t, props[t.name], positions[t.name])
             requests += self._repair_rows(t, props[t.name], positions[t.name], header_look.get(t.name, []))
@@ -76,6 +77,11 @@ class GoogleLayout:
                 grow.append({"appendDimension": {"sheetId": props[t.name]["properties"]["sheetId"],
                                                  "dimension": "COLUMNS", "length": need - have}})
             writes.append({"range": f"{quote_tab(t.name)}!{col_letter(start)}1", "values": [new]})
+            # Widths are a default for columns TrueCraft adds; a column a person resized keeps her width.
+            sid = props[t.name]["properties"]["sheetId"]
+            self.widths += [{"updateDimensionProperties": {
+                "range": {"sheetId": sid, "dimension": "COLUMNS", "startIndex": start + i, "endIndex": start + i + 1},
+                "properties": {"pixelSize": c.width}, "fields": "pixelSize"}} for i, c in enumerate(layout.missing)]
             row.extend(new)
             self.done.append(f"{t.name}: added column(s) " + ", ".join(new))
         return writes, grow
@@ -83,43 +89,66 @@ class GoogleLayout:
     def _format_tab(self, t: Tab, sheet: dict, pos: dict[str, int]) -> list[dict]:
         sid = sheet["properties"]["sheetId"]
         out: list[dict] = []
-        if sheet["properties"].get("gridProperties", {}).get("frozenRowCount", 0) != 1:
-            out.append({"updateSheetProperties": {"properties": {"sheetId": sid, "gridProperties": {
-                "frozenRowCount": 1}}, "fields": "gridProperties.frozenRowCount"}})
-            self.done.append(f"{t.name}: froze the header row")
+        out += self._freeze(t, sheet, pos)
+        if "basicFilter" not in sheet:  # a filter a person set (with her criteria) is left alone
+            out.append({"setBasicFilter": {"filter": {"range": {"sheetId": sid}}}})
+            self.done.append(f"{t.name}: filter on the header row")
         out.append({"repeatCell": {"range": {"sheetId": sid, "startRowIndex": 0, "endRowIndex": 1},
-                                   "cell": {"userEnteredFormat": {"textFormat": {"bold": True}, "backgroundColor": _rgb("D9D9D9")}},
-                                   "fields": "userEnteredFormat(textFormat,backgroundColor)"}})
+                                   "cell": {"userEnteredFormat": {
+                                       "textFormat": {"bold": True}, "backgroundColor": _rgb("D9D9D9"),
+                                       "wrapStrategy": "WRAP", "verticalAlignment": "TOP"}},
+                                   "fields": "userEnteredFormat(textFormat,backgroundColor,wrapStrategy,"
+                                             "verticalAlignment)"}})
         # Plain-text columns keep long digit strings (USPS tracking, phones) exactly as typed;
         # dropdowns on every row below the header, including rows already there.
         out += column_requests(t, sid, pos, start=1)
+        out += [{"updateCells": {"range": {"sheetId": sid, "startRowIndex": 0, "endRowIndex": 1,
+                                           "startColumnIndex": pos[c.key], "endColumnIndex": pos[c.key] + 1},
+                                 "rows": [{"values": [{"note": c.note}]}], "fields": "note"}}
+                for c in t.columns if c.note and c.key in pos]  # who fills the column in
         out += self._rules(t, sheet, pos)
         if t.protect_service_columns:
             out += self._protections(t, sheet, pos)
         return out
 
+    def _freeze(self, t: Tab, sheet: dict, pos: dict[str, int]) -> list[dict]:
+        """Header row frozen (and Order ID, when it sits near the left); panes a person set stay."""
+        grid = sheet["properties"].get("gridProperties", {})
+        have = (grid.get("frozenRowCount", 0), grid.get("frozenColumnCount", 0))
+        key = pos.get(t.key_column)
+        wanted = (1, key + 1 if t.frozen_key and key is not None and key <= 2 else 0)
+        if have == wanted or have not in ((0, 0), (1, 0)):
+            return []
+        self.done.append(f"{t.name}: froze the header row" + (" and Order ID" if wanted[1] else ""))
+        return [{"updateSheetProperties": {"properties": {"sheetId": sheet["properties"]["sheetId"], "gridProperties": {
+            "frozenRowCount": wanted[0], "frozenColumnCount": wanted[1]}},
+            "fields": "gridProperties.frozenRowCount,gridProperties.frozenColumnCount"}}]
+
     def _rules(self, t: Tab, sheet: dict, pos: dict[str, int]) -> list[dict]:
-        """Colour rules over whole columns (so appended rows stay covered); older row-2 rules are replaced."""
+        """TrueCraft's colour rules first, in schema order (Google applies the first that matches).
+
+        They cover whole columns, so appended rows stay covered. Rules an older
+        version added (row-2 ranges, the old duplicate-first order) are replaced;
+        a person's own rules stay, after ours.
+        """
         sid = sheet["properties"]["sheetId"]
         formulas = [[str(v.get("userEnteredValue")) for v in rule.get("booleanRule", {}).get(
             "condition", {}).get("values", [])] for rule in sheet.get("conditionalFormats", [])]
-        wanted = {whole_column_formula(r, pos, self.threshold): r for r in t.colour_rules}
-        old = {rule_formula(r, pos, self.threshold) for r in t.colour_rules}
-        out: list[dict] = []
-        for index in reversed(range(len(formulas))):  # highest index first, so the others stay put
-            if any(f in old for f in formulas[index]):
-                out.append({"deleteConditionalFormatRule": {"sheetId": sid, "index": index}})
-        if out:
-            self.done.append(f"{t.name}: {len(out)} colour rule(s) widened to cover new rows")
-        have = {f for fs in formulas for f in fs}
-        for formula, rule in wanted.items():
-            if formula in have:
-                continue
-            out.append({"addConditionalFormatRule": {"index": 0, "rule": {
+        wanted = [whole_column_formula(r, pos, self.threshold) for r in t.colour_rules]
+        ours = set(wanted)
+        for r in t.colour_rules + t.retired_rules:
+            ours |= {rule_formula(r, pos, self.threshold), whole_column_formula(r, pos, self.threshold)}
+        mine = [i for i, fs in enumerate(formulas) if any(f in ours for f in fs)]
+        if mine == list(range(len(wanted))) and [formulas[i][0] for i in mine] == wanted:
+            return []
+        out: list[dict] = [{"deleteConditionalFormatRule": {"sheetId": sid, "index": i}}
+                           for i in reversed(mine)]  # highest index first, so the others stay put
+        for index, (formula, rule) in enumerate(zip(wanted, t.colour_rules)):
+            out.append({"addConditionalFormatRule": {"index": index, "rule": {
                 "ranges": [{"sheetId": sid, "startRowIndex": 0}],
                 "booleanRule": {"condition": {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": formula}]},
                                 "format": {"backgroundColor": _rgb(rule.background)}}}}})
-            self.done.append(f"{t.name}: colour rule {rule.name}")
+        self.done.append(f"{t.name}: colour rules set (resolved rows first, then duplicates)")
         return out
 
     def _header_look_rows(self, tabs: list[Tab]) -> dict[str, list[int]]:

@@ -34,9 +34,19 @@ def validation_rule(col: Column) -> dict:
             "strict": col.key != "carrier", "showCustomUi": True}
 
 
+def column_format(col: Column) -> dict:
+    """The userEnteredFormat a column's data cells get (number format, wrapping); {} when none."""
+    fmt: dict = {}
+    if col.number_format:
+        fmt["numberFormat"] = number_format(col)
+    if col.wrap:
+        fmt["wrapStrategy"] = "WRAP"
+    return fmt
+
+
 def column_requests(tab: Tab, sheet_id: int, pos: dict[str, int], start: int,
                     end: int | None = None) -> list[dict]:
-    """Number formats and dropdowns for rows [start, end) (end None = to the bottom of the tab)."""
+    """Number formats, wrapping and dropdowns for rows [start, end) (end None = to the bottom of the tab)."""
     out = []
     for col in tab.columns:
         if col.key not in pos:
@@ -45,9 +55,10 @@ def column_requests(tab: Tab, sheet_id: int, pos: dict[str, int], start: int,
                "endColumnIndex": pos[col.key] + 1}
         if end is not None:
             rng["endRowIndex"] = end
-        if col.number_format:
-            out.append({"repeatCell": {"range": rng, "cell": {"userEnteredFormat": {
-                "numberFormat": number_format(col)}}, "fields": "userEnteredFormat.numberFormat"}})
+        fmt = column_format(col)
+        if fmt:
+            fields = ",".join(f"userEnteredFormat.{k}" for k in fmt)
+            out.append({"repeatCell": {"range": rng, "cell": {"userEnteredFormat": fmt}, "fields": fields}})
         if col.choices:
             # setDataValidation replaces whatever is there, so repeating it adds nothing.
             out.append({"setDataValidation": {"range": rng, "rule": validation_rule(col)}})
@@ -59,10 +70,12 @@ def data_row_requests(tab: Tab, sheet_id: int, pos: dict[str, int], start: int, 
 
     The reset drops what the rows inherited from the row above (the header's bold
     grey, a person's highlight, a dropdown from another column); colour rules
-    still apply on top, as they cover whole columns.
+    still apply on top, as they cover whole columns. Cells sit at the top, so a
+    row with wrapped text still reads across.
     """
     block = {"sheetId": sheet_id, "startRowIndex": start, "endRowIndex": end}
-    return [{"repeatCell": {"range": block, "cell": {"userEnteredFormat": {}}, "fields": "userEnteredFormat"}},
+    return [{"repeatCell": {"range": block, "cell": {"userEnteredFormat": {"verticalAlignment": "TOP"}},
+                            "fields": "userEnteredFormat"}},
             {"setDataValidation": {"range": block}},
             *column_requests(tab, sheet_id, pos, start, end)]
 

@@ -18,7 +18,10 @@ from openpyxl import Workbook, load_workbook
 
 from sheets.verify import apply_deltas, keyed_tabs, reaim
 from sheets.base import SheetBackend, SheetBusy, SheetChanged, SheetUnavailable, TabData, WriteBatch
-from sheets.local_layout import apply_layout, refresh_feed
+from sheets.local_layout import apply_layout, refresh_feed, restyle
+
+
+SERVICE_NAME = "TrueCraft"
 
 
 def _signature(path: Path) -> str:
@@ -49,6 +52,8 @@ class LocalWorkbookBackend(SheetBackend):
     """Tabs in an .xlsx file on disk."""
 
     name = "local workbook"
+
+    last_editor = ""  # who saved the file we last read (not TrueCraft), for the Audit Log's Editor
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).resolve()
@@ -85,6 +90,9 @@ class LocalWorkbookBackend(SheetBackend):
         with self._lock:
             self._read_signature = _signature(self.path)
             wb = self._load()
+        # Excel and LibreOffice record who saved the file last; edits found in this read are theirs.
+        who = str(wb.properties.lastModifiedBy or "").strip()
+        self.last_editor = "" if who == SERVICE_NAME else who[:200]
         out = {}
         for name in tabs:
             if name not in wb.sheetnames:
@@ -112,10 +120,12 @@ class LocalWorkbookBackend(SheetBackend):
                                               for row in wb[name].iter_rows(values_only=True)])
                          for name in keyed_tabs(updates) if name in wb.sheetnames}
                 updates = apply_deltas(reaim(updates, fresh)[0], fresh)
+            touched: dict[str, set[int]] = {}
             for run in updates:
                 ws = wb[run.tab]
                 for offset, value in enumerate(run.values):
                     set_cell(ws, run.row, run.col + offset, value)
+                touched.setdefault(run.tab, set()).add(run.row + 1)
             for tab, rows in batch.appends.items():
                 ws = wb[tab]
                 start = _last_used_row(ws)
@@ -123,6 +133,8 @@ class LocalWorkbookBackend(SheetBackend):
                     for c, value in enumerate(row):
                         if value != "":
                             set_cell(ws, start + i, c, value)
+                touched.setdefault(tab, set()).update(range(start + 1, start + len(rows) + 1))
+            restyle(wb, touched)
             refresh_feed(wb)
             self._save(wb)
 
@@ -142,6 +154,7 @@ class LocalWorkbookBackend(SheetBackend):
         self.path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".truecraft-", suffix=".xlsx", dir=self.path.parent)
         os.close(fd)
+        wb.properties.lastModifiedBy = SERVICE_NAME  # so a person's next save is told apart from ours
         try:
             wb.save(tmp)
             os.replace(tmp, self.path)  # atomic: a reader never sees half a file

@@ -1,17 +1,19 @@
 """Create or upgrade the workbook layout in an openpyxl Workbook — idempotent, never moves user data."""
 from __future__ import annotations
 
-from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Font, PatternFill
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from sheet_schema.dashboard import dashboard_cells, rule_formula
 from sheet_schema.schema import Tab, WorkbookSchema, col_letter
 from sheet_schema.tabs import AUDIT_LOG, DASHBOARD, DUPLICATES, ORDERS
+from sheets.local_look import set_colour_rules, set_filter, set_freeze, set_print, style_rows
 from sheets.rows import Layout
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="434343")
+HEADER_ALIGN = Alignment(wrap_text=True, vertical="top")  # "Duplicate Score" reads whole in a narrow column
 FEED_KEYS = ("received", "order_id", "platform", "total", "customer", "status")
 FEED_HEADERS = ("Received", "Order ID", "Platform", "Total", "Customer", "Status")
 
@@ -33,6 +35,9 @@ def apply_layout(wb, schema: WorkbookSchema, threshold: int) -> list[str]:
             header = [c.value or "" for c in ws[1]] if ws.max_row >= 1 else []
             positions[tab.name] = Layout.from_header(tab, [str(h) for h in header]).positions
             done += _formats(ws, tab, positions[tab.name], threshold)
+            done += set_freeze(ws, tab, positions[tab.name]) + set_filter(ws, tab, positions[tab.name])
+            style_rows(ws, tab, list(range(2, ws.max_row + 1)))
+        done += set_print(ws, tab)
     done += _dashboard(wb[DASHBOARD], positions[ORDERS], positions[DUPLICATES], positions.get(AUDIT_LOG))
     return done
 
@@ -48,15 +53,25 @@ def _headers(ws, tab: Tab) -> list[str]:
         next_col += 1
     for col in layout.missing:
         cell = ws.cell(row=1, column=next_col + 1, value=col.header)
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGN
         ws.column_dimensions[col_letter(next_col)].width = max(8, col.width // 7)
         next_col += 1
     if layout.missing:
         done.append(f"{tab.name}: added column(s) " + ", ".join(c.header for c in layout.missing))
-    if ws.freeze_panes != "A2":
-        ws.freeze_panes = "A2"
-        done.append(f"{tab.name}: froze the header row")
+    done += _notes(ws, tab)
     return done
+
+
+def _notes(ws, tab: Tab) -> list[str]:
+    """Header notes saying who fills a column in (a note is a comment in Excel and LibreOffice)."""
+    layout = Layout.from_header(tab, [str(c.value or "") for c in ws[1]])
+    added = []
+    for col in tab.columns:
+        cell = ws.cell(row=1, column=layout.positions[col.key] + 1) if col.key in layout.positions else None
+        if col.note and cell is not None and (cell.comment is None or cell.comment.text != col.note):
+            cell.comment = Comment(col.note, "TrueCraft", width=320, height=110)
+            added.append(col.header)
+    return [f"{tab.name}: note on {', '.join(added)}"] if added else []
 
 
 def _formats(ws, tab: Tab, pos: dict[str, int], threshold: int) -> list[str]:
@@ -82,17 +97,21 @@ def _formats(ws, tab: Tab, pos: dict[str, int], threshold: int) -> list[str]:
         dv.add(sqref)
         ws.add_data_validation(dv)
         done.append(f"{tab.name}: dropdown on {col.header}")
-    existing_cf = {r.formula[0] for rng in ws.conditional_formatting for r in rng.rules if r.formula}
-    if pos:
-        last = col_letter(max(max(pos.values()), ws.max_column - 1))
-        for rule in tab.colour_rules:
-            formula = rule_formula(rule, pos, threshold).lstrip("=")
-            if formula in existing_cf:
-                continue
-            ws.conditional_formatting.add(f"A2:{last}5000", FormulaRule(
-                formula=[formula], fill=PatternFill("solid", bgColor=rule.background), stopIfTrue=False))
-            done.append(f"{tab.name}: colour rule {rule.name}")
+    done += set_colour_rules(ws, tab, pos, threshold)
     return done
+
+
+def restyle(wb, touched: dict[str, set[int]]) -> None:
+    """Rows just written get their column formats, and each tab's filter grows to cover them."""
+    from sheet_schema.tabs import WORKBOOK
+
+    for tab in WORKBOOK.tabs:
+        if tab.name in touched and tab.name in wb.sheetnames:
+            ws = wb[tab.name]
+            layout = Layout.from_header(tab, [str(c.value or "") for c in ws[1]])
+            style_rows(ws, tab, sorted(touched[tab.name]), layout)
+            if ws.auto_filter.ref:
+                set_filter(ws, tab, layout.positions)
 
 
 def _dashboard(ws, orders_pos: dict[str, int], dup_pos: dict[str, int],

@@ -10,14 +10,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.journal import StoredOrder
-from core.models import OrderState
+from core.models import DEFAULT_STATUS
 from sheet_schema.schema import Column, Tab, normalise_header
 
-DEFAULT_STATUS = {
-    OrderState.PENDING: "UNFULFILLED", OrderState.PAID: "UNFULFILLED",
-    OrderState.PARTIALLY_FULFILLED: "IN PROGRESS", OrderState.FULFILLED: "FULFILLED",
-    OrderState.CANCELLED: "CANCELLED", OrderState.REFUNDED: "CANCELLED",
-}
+
+
+NOT_COUNTED = ("MERGED", "CANCELLED")  # not real sales: left out of order counts and money spent
+
+
+def status_of(stored: StoredOrder) -> str:
+    """The Status the row shows: what a person or TrueCraft set, else what the platform's state means."""
+    return " ".join(str(stored.fields.get("status") or DEFAULT_STATUS[stored.order.state]).upper().split())
+
+
+def counts_as_sale(stored: StoredOrder) -> bool:
+    """False for merged duplicates and cancelled orders, which must not inflate counts or totals."""
+    return status_of(stored) not in NOT_COUNTED
 
 
 def clean_text(value: Any, limit: int = 5000) -> str:
@@ -65,6 +73,20 @@ def same_value(column: Column, shown: Any, wanted: Any) -> bool:
     return shown_s == wanted_s
 
 
+def editable_values(stored: StoredOrder) -> dict[str, Any]:
+    """What the journal says the columns people may edit should show (cheap: no times, no items)."""
+    o, f = stored.order, stored.fields
+    last = o.shipments[-1] if o.shipments else None
+    return {
+        "ship_to": f.get("ship_to") or o.ship_to.one_line(),
+        "status": f.get("status") or DEFAULT_STATUS[o.state],
+        "carrier": f.get("carrier") or (last.carrier if last else ""),
+        "tracking": f.get("tracking") or (last.tracking_number if last else ""),
+        "linked_orders": f.get("linked_orders", ""),
+        "notes": f.get("notes") or o.notes,
+    }
+
+
 def order_row(stored: StoredOrder, tz: str = "UTC") -> dict[str, Any]:
     """The Orders row for one stored order, keyed by column key."""
     o, f = stored.order, stored.fields
@@ -90,7 +112,7 @@ def order_row(stored: StoredOrder, tz: str = "UTC") -> dict[str, Any]:
         "linked_orders": f.get("linked_orders", ""),
         "notes": f.get("notes") or o.notes,
         "customer_history": f.get("customer_history", ""),
-        "sync": f.get("sync", ""),
+        "sync": " · ".join(x for x in (f.get("sync", ""), f.get("stock_note", "")) if x),
     }
 
 

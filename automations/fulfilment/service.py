@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from automations.fulfilment import decide as d
-from automations.fulfilment.inventory import Bundles, Movement, SkuLookup, depletion
+from automations.fulfilment.inventory import Bundles, Movement, SkuLookup, depletion, unmapped_items
 from automations.fulfilment.mailer import Mailer
 from automations.fulfilment.outbox import MovementLedger, Outbox, idempotency_key
 from core.journal import Journal, StoredOrder, UpsertResult, now_utc
@@ -50,6 +50,8 @@ class FulfilmentService:
         self.on_movements = on_movements
         self.sku_lookup = sku_lookup or _item_sku
         self._bundles = bundles or {}
+        self.editor_for: Callable[[str], str] = lambda order_id: ""  # who edited a row (Apps Script)
+        self.tracks_stock = False  # the Inventory tab lists SKUs: unmapped shipped lines are reported
         self.outbox = Outbox(journal)
         self.ledger = MovementLedger(journal)
 
@@ -117,17 +119,20 @@ class FulfilmentService:
         return messages
 
     def _on_AddressChanged(self, x: d.AddressChanged) -> str:
-        self.journal.set_fields(x.order_id, source="sheet", editor=x.editor, audit=False, ship_to=x.new)
-        self.journal.audit(x.order_id, "address changed after order", x.old, x.new, "sheet", x.editor)
+        editor = x.editor or self.editor_for(x.order_id)
+        self.journal.set_fields(x.order_id, source="sheet", editor=editor, audit=False, ship_to=x.new)
+        self.journal.audit(x.order_id, "address changed after order", x.old, x.new, "sheet", editor)
         self.set_sync(x.order_id, "Address changed after order — it ships to the new address")
         return "address changed after order"
 
     def _on_SetFields(self, x: d.SetFields) -> str:
-        self.journal.set_fields(x.order_id, source=x.source, push=x.push, **x.values)
+        editor = self.editor_for(x.order_id) if x.source == "sheet" else ""
+        self.journal.set_fields(x.order_id, source=x.source, editor=editor, push=x.push, **x.values)
         return ""
 
     def _on_Record(self, x: d.Record) -> str:
-        self.journal.set_fields(x.order_id, source="sheet", push=x.push, status=x.status)
+        self.journal.set_fields(x.order_id, source="sheet", editor=self.editor_for(x.order_id), push=x.push,
+                                status=x.status)
         if x.status != "FULFILLED" and self.outbox.withdraw(x.order_id, "push", self.now()):
             self.journal.audit(x.order_id, "fulfilment withdrawn", "FULFILLED", x.status, "sheet")
             self.set_sync(x.order_id, f"Not shipped: Status changed to {x.status} before it was sent")
@@ -149,7 +154,7 @@ class FulfilmentService:
         if entry.state != "decided":
             return ""  # already sent or confirmed with this tracking number
         self.journal.audit(x.order_id, "fulfilment decided", "", f"{x.carrier} {x.tracking}".strip(),
-                           "sheet", detail=f"to {x.ship_to}" if x.ship_to else "")
+                           "truecraft", detail=f"to {x.ship_to}" if x.ship_to else "")
         self.set_sync(x.order_id, f"Queued for {label}…" if x.platform != Platform.MANUAL.value
                       else "Queued…")
         return f"queued for {label}"
@@ -206,7 +211,11 @@ class FulfilmentService:
         return self._bundles() if callable(self._bundles) else self._bundles
 
     def deplete(self, stored: StoredOrder) -> list[Movement]:
-        """Record the order's stock movements once (ledger) and audit them; delivery happens later."""
+        """Record the order's stock movements once (ledger) and audit them; delivery happens later.
+
+        Lines the SKU Map can't place are named on the row (and counted in the SKU Map's Stock
+        column); once the seller maps them, the next cycle moves their stock (inventory_cycle).
+        """
         status = str(stored.fields.get("status") or "")
         moved = []
         for m in depletion(stored.order, self.sku_lookup, self.bundles(), status, stored.order_id):
@@ -214,7 +223,26 @@ class FulfilmentService:
                 self.journal.audit(stored.order_id, "stock moved", "", f"{m.internal_sku} {m.delta:+d}",
                                    "truecraft", detail=m.reason)
                 moved.append(m)
+        if self.tracks_stock and status.strip().upper() not in ("MERGED", "CANCELLED"):
+            self._report_unmapped(stored)
         return moved
+
+    def _report_unmapped(self, stored: StoredOrder) -> None:
+        """Say on the row which shipped lines moved no stock, and why, in plain words."""
+        from automations.fulfilment.sheet_tabs import listing_key
+
+        lines = unmapped_items(stored.order, self.sku_lookup)
+        platform = stored.order.platform.value
+        keys = list(dict.fromkeys(listing_key(platform, i) for i in lines))
+        note = ""
+        if lines:
+            names = ", ".join(f"‘{t}’" for t in list(dict.fromkeys(i.title for i in lines))[:3])
+            note = (f"Stock not moved for {names}: no Internal SKU in the SKU Map — fill it in there "
+                    f"and TrueCraft moves it")
+        if keys != (stored.fields.get("stock_unmapped") or []) and lines:
+            self.journal.audit(stored.order_id, "stock not moved", "", note, "truecraft")
+        self.journal.set_fields(stored.order_id, source="truecraft", audit=False, stock_unmapped=keys,
+                                stock_note=note)
 
     def deliver_movements(self) -> list[Movement]:
         """Hand recorded movements to on_movements (Inventory tab keeper); re-delivered after a crash."""

@@ -11,7 +11,7 @@ from automations.fulfilment.inventory import Movement, apply_movements, bundles_
 from sheet_schema.tabs import BUNDLES, BUNDLES_TAB, INVENTORY, INVENTORY_TAB, SKU_MAP, SKU_MAP_TAB
 from sheets.base import WriteBatch
 from sheets.rows import Layout, format_time
-from sheets.tabsync import plan_keyed, read_keyed, read_rows
+from sheets.tabsync import merge, plan_keyed, read_keyed, read_rows
 
 log = logging.getLogger("truecraft.fulfilment")
 
@@ -49,20 +49,26 @@ def inventory_cycle(svc, tabs: Mapping) -> WriteBatch:
         svc._bundles = bundles
         for problem in problems:
             log.warning(problem)
+    svc.tracks_stock = bool(known)
+    _move_newly_mapped(svc)
+    names = _names_batch(inventory, known, tabs.get(SKU_MAP))
     rows = svc.ledger.undelivered()
     if not rows or inventory is None or not inventory.exists:
-        return WriteBatch()
+        return names
     applied = {sku: _last_ref(r.get("last_movement", "")) for sku, r in known.items()}
     done_before = [r["id"] for r in rows if r["id"] <= applied.get(r["internal_sku"], 0)]
     if done_before:  # a write that landed but was not confirmed: already in the sheet
         svc.ledger.mark_delivered(done_before)
     rows = [r for r in rows if r["id"] not in set(done_before)]
     if not rows:
-        return WriteBatch()
+        return names
     movements = [Movement(r["internal_sku"], r["delta"], r["reason"], r["id"]) for r in rows]
     new_rows, low = apply_movements(list(known.values()), movements, format_time(svc.now(), svc.tz))
     touched = {m.internal_sku for m in movements}
     desired = {r["internal_sku"]: r for r in new_rows if r["internal_sku"] in touched}
+    titles = _titles(tabs.get(SKU_MAP))
+    for sku, row in desired.items():  # a row movements add gets its product's name
+        row["name"] = row.get("name") or titles.get(sku, "")
     batch = plan_keyed(INVENTORY_TAB, inventory, desired, force=frozenset({"on_hand"}))
     layout = Layout.from_header(INVENTORY_TAB, inventory.header)
     col = layout.positions.get("on_hand")
@@ -80,4 +86,36 @@ def inventory_cycle(svc, tabs: Mapping) -> WriteBatch:
         raise_alert(svc.journal, "low_stock", f"{sku}:{max(ids)}",
                     f"Low stock: {sku}{f' ({name})' if name else ''} has {desired[sku]['on_hand']} left "
                     f"(low-stock level {desired[sku].get('low_stock')}). Restock or pause the listing.")
-    return batch
+    return merge(batch, names)
+
+
+def _titles(sku_map) -> dict[str, str]:
+    """Internal SKU -> a product name: the title of a listing mapped to it (or whose own SKU it is)."""
+    out: dict[str, str] = {}
+    if sku_map is None or not sku_map.exists:
+        return out
+    for r in read_keyed(SKU_MAP_TAB, sku_map).values():
+        sku = r.get("internal_sku") or r.get("platform_sku") or ""
+        if sku and r.get("title") and sku not in out:
+            out[sku] = r["title"]
+    return out
+
+
+def _names_batch(inventory, known: dict, sku_map) -> WriteBatch:
+    """Blank Inventory names filled from the listings; a name a person typed is never replaced."""
+    titles = _titles(sku_map)
+    wanted = {sku: {"name": titles[sku]} for sku, r in known.items() if not r.get("name") and sku in titles}
+    if not wanted:
+        return WriteBatch()
+    return plan_keyed(INVENTORY_TAB, inventory, wanted, force=frozenset({"name"}))
+
+
+def _move_newly_mapped(svc) -> None:
+    """Shipped orders whose lines had no Internal SKU: once the seller maps them, their stock moves."""
+    if not svc.tracks_stock:
+        return
+    for stored in svc.journal.orders_by_id().values():
+        keys = stored.fields.get("stock_unmapped")
+        if keys and any(svc.sku_lookup(stored.order.platform.value, i) for i in stored.order.items
+                        if listing_key(stored.order.platform.value, i) in keys):
+            svc.deplete(stored)

@@ -42,7 +42,7 @@ def test_init_is_idempotent_and_keeps_user_columns_and_tabs(env):
     assert len(rules) == len(set(rules)) == 6
     assert len(ws.data_validations.dataValidation) == 2
     assert ws.cell(row=2, column=30).value == "keep me" and wb["My Notes"]["A1"].value == "hello"
-    assert ws.freeze_panes == "A2"
+    assert ws.freeze_panes == "B2"  # header row and Order ID
     assert [c.value for c in ws[1]].count("Order ID") == 1
 
 

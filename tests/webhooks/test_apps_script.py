@@ -82,15 +82,18 @@ process.stdout.write(JSON.stringify({body, sig: vm.runInContext('signBody', ctx)
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed; wire format checked above")
 @pytest.mark.parametrize("edit, expect", [
-    (dict(column=12, numRows=1, numColumns=1, oldValue="NEW", value="SHIPPED — ✓", keys=["TC-7"]),
+    (dict(column="Status", numRows=1, numColumns=1, oldValue="NEW", value="SHIPPED — ✓", keys=["TC-7"]),
      {"header": "Status", "value": "SHIPPED — ✓", "orderId": "TC-7"}),
-    (dict(column=12, numRows=3, numColumns=3, keys=["TC-7", "TC-8", "TC-9"]),
+    (dict(column="Status", numRows=3, numColumns=3, keys=["TC-7", "TC-8", "TC-9"]),
      {"header": "Status, Carrier, Tracking #", "value": None, "orderIds": ["TC-7", "TC-8", "TC-9"]}),
     (dict(column=2, numRows=1, numColumns=1, keys=["TC-7"]), None),
 ])
 def test_gs_functions_run_under_node_produce_accepted_signature(edit, expect):
     tabs = pytest.importorskip("sheet_schema.tabs")
-    info = {"sheet": "Orders", "a1": "L7", "row": 7, "headers": list(tabs.ORDERS_TAB.headers),
+    headers = list(tabs.ORDERS_TAB.headers)
+    if edit["column"] == "Status":  # found by header: the default column order may change (issue 14.1)
+        edit = {**edit, "column": headers.index("Status") + 1}
+    info = {"sheet": "Orders", "a1": f"{chr(64 + edit['column'])}7", "row": 7, "headers": headers,
             "editor": "maker@example.com", "editedAt": "2026-11-27T15:04:05.000Z", **edit}
     out = subprocess.run(["node", "-e", NODE_SHIM, str(CODE), json.dumps(info), SECRET],
                          capture_output=True, text=True, timeout=20, check=True).stdout
