@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from automations.duplicates_flow import DuplicatesFlow
+from automations.labels.flow import LabelFlow
 from automations.manual_entry import ManualEntryFlow
 from sheet_schema.tabs import BUNDLES, DUPLICATES, INVENTORY, MANUAL_ENTRY, SKU_MAP, CUSTOMERS
 from sheets.base import WriteBatch
@@ -27,6 +28,7 @@ class Pipeline:
                                          s.duplicate_threshold, s.timezone, cancel=self._cancel)
         self.duplicates.editor = self.editor_for
         self.manual = ManualEntryFlow(runner)
+        self.labels = LabelFlow(runner.journal, _label_connector(runner), self.fulfilment, s.env)
         self.last_flags: list[str] = []
 
     def after_ingest(self, orders, results) -> None:
@@ -61,12 +63,20 @@ class Pipeline:
         for e in diff.edits:
             # With fulfilment on, it checks and saves Status/Carrier/Tracking #/Ship To/Notes itself,
             # so rejected values never reach the journal.
+            if e.key == "label":
+                continue  # the label flow records BUY/VOID itself and clears the cell
             if self.fulfilment is None or e.key == "linked_orders":
                 j.set_fields(e.order_id, source="sheet", editor=self.editor_for(e.order_id), **{e.key: e.new})
             if e.key == "linked_orders":
                 self._link(e.order_id, e.new)
-        if self.fulfilment is not None and diff.edits:
-            self.fulfilment.handle_edits(diff, stored)
+        label_edits = [e for e in diff.edits if e.key == "label"]
+        if self.fulfilment is not None and len(label_edits) < len(diff.edits):
+            rest = tuple(e for e in diff.edits if e.key != "label")
+            self.fulfilment.handle_edits(type(diff)(rest, diff.missing_rows, diff.unknown_ids, diff.duplicate_ids),
+                                         stored)
+        if label_edits:
+            self.labels.handle_edits(label_edits)
+        self.labels.perform()  # buy what was asked (this cycle or before a crash), follow refunds
         if getattr(snapshot, "checked", False):
             self.duplicates._stamp = None  # the slower check read Customers whole: plan it against that
         batches = [self.manual.on_cycle(snapshot.tabs.get(MANUAL_ENTRY))]
@@ -136,4 +146,20 @@ def _fulfilment_service(runner):
         return FulfilmentService.for_runner(runner)
     except Exception as exc:  # a broken optional part must not stop intake
         log.warning("Fulfilment is off: %s", exc)
+        return None
+
+
+def _label_connector(runner):
+    """EasyPost when EASYPOST_API_KEY is set (or a connector the runner was given), else None (labels off)."""
+    given = getattr(runner, "label_connector", None)
+    if given is not None:
+        return given
+    try:
+        from connectors.easypost.connector import EasyPostConnector
+    except ImportError:
+        return None
+    try:
+        return EasyPostConnector.from_env(runner.settings.env)
+    except Exception as exc:  # a broken optional part must not stop intake
+        log.warning("Label buying is off: %s", exc)
         return None

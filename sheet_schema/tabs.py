@@ -16,6 +16,7 @@ DASHBOARD = "Dashboard"
 
 STATUSES = ("UNFULFILLED", "IN PROGRESS", "ON HOLD", "FULFILLED", "CANCELLED", "MERGED")
 DECISIONS = ("MERGE", "NOT DUPLICATE", "CANCEL ON PLATFORM")
+LABEL_ACTIONS = ("BUY", "VOID")
 CARRIERS = ("USPS", "UPS", "FedEx", "DHL", "Royal Mail", "Canada Post", "Australia Post", "Other")
 
 # Colour rules refer to columns by header via MATCH so they survive moved columns;
@@ -41,6 +42,11 @@ ORDERS_TAB = Tab(
         C("status", "Status", "choice", editable=True, choices=STATUSES, width=115),
         C("carrier", "Carrier", "choice", editable=True, choices=CARRIERS, width=95),
         C("tracking", "Tracking #", editable=True, width=180, number_format="@"),
+        C("label", "Label", "choice", editable=True, choices=LABEL_ACTIONS, width=70, note=(
+            "BUY: TrueCraft checks the Ship To with EasyPost, buys the cheapest allowed postage and fills "
+            "Carrier, Tracking #, Label Link and Postage. VOID: asks EasyPost to refund the label.")),
+        C("label_link", "Label Link", width=160),
+        C("postage", "Postage", width=170),
         C("dup_score", "Duplicate Score", "int", width=80),
         C("dup_of", "Duplicate Of", width=85),
         C("match_reasons", "Match Reasons", width=280, wrap=True),
@@ -61,6 +67,7 @@ ORDERS_TAB = Tab(
         ColourRule("duplicate-high", '=AND(ISNUMBER({dup_score}{row}),{dup_score}{row}>=85,' + _OPEN + ')', "F4C7C3"),
         ColourRule("duplicate", '=AND(ISNUMBER({dup_score}{row}),{dup_score}{row}>={threshold},' + _OPEN + ')',
                    "FCE8B2"),
+        ColourRule("old-label", '=LEFT({sync}{row},36)="Label was bought for the old address"', "F9CB9C"),
         ColourRule("on-hold", '={status}{row}="ON HOLD"', "FFF2CC"),
         ColourRule("in-progress", '={status}{row}="IN PROGRESS"', "CFE2F3"),
     ),
@@ -139,6 +146,8 @@ INVENTORY_TAB = Tab(
             "TrueCraft fills a blank Name from the listings mapped to this SKU; what you type is kept.")),
         C("on_hand", "On Hand", "int", editable=True, width=80),
         C("low_stock", "Low Stock At", "int", editable=True, width=90),
+        C("parcel", "Parcel", editable=True, width=130, note=(
+            "Weight and size of one packed item, for labels: e.g. 12 oz 9x6x2 in (or lb, g, kg, cm).")),
         C("last_movement", "Last Movement", width=260, wrap=True),
     ),
     colour_rules=(ColourRule("low-stock", '=AND(ISNUMBER({on_hand}{row}),{on_hand}{row}<={low_stock}{row})', "F4C7C3"),),

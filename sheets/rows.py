@@ -84,6 +84,7 @@ def editable_values(stored: StoredOrder) -> dict[str, Any]:
         "tracking": f.get("tracking") or (last.tracking_number if last else ""),
         "linked_orders": f.get("linked_orders", ""),
         "notes": f.get("notes") or o.notes,
+        "label": f.get("label", ""),
     }
 
 
@@ -112,6 +113,9 @@ def order_row(stored: StoredOrder, tz: str = "UTC") -> dict[str, Any]:
         "linked_orders": f.get("linked_orders", ""),
         "notes": f.get("notes") or o.notes,
         "customer_history": f.get("customer_history", ""),
+        "label": f.get("label", ""),
+        "label_link": f.get("label_link", ""),
+        "postage": f.get("postage", ""),
         "sync": " · ".join(x for x in (f.get("sync", ""), f.get("stock_note", "")) if x),
     }
 

@@ -52,6 +52,7 @@ class FulfilmentService:
         self._bundles = bundles or {}
         self.editor_for: Callable[[str], str] = lambda order_id: ""  # who edited a row (Apps Script)
         self.tracks_stock = False  # the Inventory tab lists SKUs: unmapped shipped lines are reported
+        self.parcels: dict[str, str] = {}  # Internal SKU -> its Parcel cell on the Inventory tab
         self.outbox = Outbox(journal)
         self.ledger = MovementLedger(journal)
 

@@ -50,6 +50,7 @@ def inventory_cycle(svc, tabs: Mapping) -> WriteBatch:
         for problem in problems:
             log.warning(problem)
     svc.tracks_stock = bool(known)
+    svc.parcels = {sku: str(r.get("parcel") or "") for sku, r in known.items()}  # for labels (issue 13)
     _move_newly_mapped(svc)
     names = _names_batch(inventory, known, tabs.get(SKU_MAP))
     rows = svc.ledger.undelivered()

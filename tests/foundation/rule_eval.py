@@ -1,6 +1,6 @@
 """Evaluate TrueCraft's colour-rule formulas on one row, the way Sheets/Excel would, to see which colour wins.
 
-Only the small formula language the rules use: AND, OR, NOT, ISNUMBER, ROW(),
+Only the small formula language the rules use: AND, OR, NOT, ISNUMBER, LEFT, ROW(),
 comparisons, $-anchored cell references and quoted text. Comparisons follow
 Sheets: a number is always less than text, and an empty cell equals "".
 """
@@ -60,11 +60,13 @@ def evaluate(formula: str, row: list, row_number: int = 2) -> bool:
     expr = re.sub(r"\bOR\(", "_or(", expr)
     expr = re.sub(r"\bNOT\(", "_not(", expr)
     expr = re.sub(r"\bISNUMBER\(", "_isnumber(", expr)
+    expr = re.sub(r"\bLEFT\(", "_left(", expr)
     env = {
         "_cell": lambda i: Value(row[i] if i < len(row) else None),
         "_and": lambda *a: all(bool(x) for x in a), "_or": lambda *a: any(bool(x) for x in a),
         "_not": lambda x: not x,
         "_isnumber": lambda v: isinstance(v.v, (int, float)) and not isinstance(v.v, bool),
+        "_left": lambda v, n: Value(str(v.v)[:int(n)]),
     }
     return bool(eval(expr, {"__builtins__": {}}, env))  # noqa: S307 - our own rule text, in a test
 
