@@ -136,6 +136,28 @@ def check_file_modes(settings: Settings) -> None:
         _line(WARN, f"{path} can be read by other users of this computer: run  chmod 600 {path}")
 
 
+def check_labels(settings: Settings, offline: bool) -> None:
+    """EasyPost: whether label buying is on, and with a test or a live key (one cheap read)."""
+    env = settings.env
+    if not env.get("EASYPOST_API_KEY"):
+        _line(WARN, "shipping labels: off — set EASYPOST_API_KEY (a test key first) to buy labels from the sheet")
+        return
+    if not env.get("TRUECRAFT_SHIP_FROM"):
+        _line(WARN, "shipping labels: set TRUECRAFT_SHIP_FROM (name, street, city, region, postcode, country, phone)")
+    if offline:
+        _line(OK, "shipping labels: EasyPost key set (not checked offline)")
+        return
+    try:
+        from connectors.easypost.connector import EasyPostConnector
+
+        kind = EasyPostConnector.from_env(env).check_key()
+    except Exception as exc:  # plain words from the connector
+        _line(BAD, f"shipping labels: EasyPost refused the key — {exc}")
+        return
+    _line(OK, "shipping labels: EasyPost " + ("TEST key — labels are free samples, nothing is posted"
+                                             if kind == "test" else "LIVE key — labels are real postage"))
+
+
 def doctor(settings: Settings, offline: bool = False) -> int:
     """Run every check; exit 1 if something needed is broken."""
     print("TrueCraft check-up\n")
@@ -145,6 +167,7 @@ def doctor(settings: Settings, offline: bool = False) -> int:
     platforms_ok = check_platforms(settings, offline)
     check_extras(settings)
     check_mail(settings, offline)
+    check_labels(settings, offline)
     check_file_modes(settings)
     print()
     if sheet_ok and platforms_ok:
