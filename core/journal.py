@@ -288,6 +288,16 @@ class Journal(RecordsMixin):
                              (dumps(fields), seq))
             return True
 
+    def mark_dirty(self, order_id: str, *keys: str) -> None:
+        """Have the next flush write these editable columns even though nobody changed them here
+        (values the service decided on the seller's behalf, such as a label's tracking number)."""
+        seq = parse_order_id(order_id)
+        with self.transaction():
+            row = self._db.execute("SELECT fields FROM orders WHERE seq=?", (seq,)).fetchone()
+            fields = loads(row["fields"])
+            fields["_dirty"] = {**fields.get("_dirty", {}), **{k: True for k in keys}}
+            self._db.execute("UPDATE orders SET fields=?, rev=rev+1 WHERE seq=?", (dumps(fields), seq))
+
     def pending_sheet_rows(self, limit: int | None = None) -> list[StoredOrder]:
         """Orders whose latest revision the sheet does not show yet."""
         sql = "SELECT * FROM orders WHERE rev > sheet_rev ORDER BY seq"

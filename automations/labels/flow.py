@@ -48,6 +48,7 @@ class LabelFlow:
             action = e.new.strip().upper()
             with self.j.transaction():
                 self.j.set_fields(e.order_id, source="truecraft", push=True, audit=False, label="")
+                self.j.mark_dirty(e.order_id, "label")  # the cell empties again, ready for the next action
                 if action == "BUY":
                     out.append(self._request(e.order_id))
                 elif action == "VOID":
@@ -176,6 +177,8 @@ class LabelFlow:
         edits = tuple(Edit(oid, k, str(now[k] or ""), v) for k, v in
                       (("status", "FULFILLED"), ("carrier", carrier), ("tracking", label.tracking)))
         self.fulfilment.handle_edits(SheetDiff(edits, (), (), ()), {oid: stored})
+        # The seller's path records typed values without rewriting the cells; nobody typed these.
+        self.j.mark_dirty(oid, "status", "carrier", "tracking")
 
     def _follow_refund(self, row: LabelRow) -> str:
         try:
