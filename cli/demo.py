@@ -60,6 +60,12 @@ def run(args, settings: Settings) -> int:
     runner = Runner(demo_settings, Journal(db, clock=clock), LocalWorkbookBackend(xlsx), connectors={})
     if runner.pipeline.fulfilment is not None:
         runner.pipeline.fulfilment.clock = clock
+    from automations.labels.dry_run import DryRunLabels
+
+    runner.pipeline.labels.connector = DryRunLabels()  # shows what a label would be, buys nothing
+    runner.pipeline.labels.env = {"TRUECRAFT_DEFAULT_PARCEL": "12 oz 9x6x2 in",
+                                  "TRUECRAFT_SHIP_FROM": "Maker Studio, 1 Kiln Rd, Portland, OR, 97201, US",
+                                  **runner.pipeline.labels.env}
     try:
         runner.backend.init_layout(WORKBOOK, settings.duplicate_threshold)
         print(f"1. A day of orders arrives: {len(orders)} orders from Etsy, Shopify, Square and Amazon "

@@ -87,6 +87,8 @@ def fulfil_story(runner, xlsx: Path, clock=None) -> None:
         saved += dup.order.total.amount
         print(f"   {p.result}")
     to_ship = [s for s in j.all_orders() if (s.fields.get("status") or "UNFULFILLED") == "UNFULFILLED"]
+    if to_ship:
+        _label_dry_run(runner, xlsx, to_ship[-1])
     carriers = list(TRACKING)
     changes = {}
     for n, s in enumerate(to_ship):
@@ -112,6 +114,14 @@ def fulfil_story(runner, xlsx: Path, clock=None) -> None:
     print(f"\n   Outbox: {', '.join(f'{v} {k}' for k, v in sorted(states.items()))}.")
     print(f"\nSaved today: {len(pairs)} duplicate order(s) worth ${saved:,.2f} were caught before "
           f"anything was made or shipped twice.")
+
+
+def _label_dry_run(runner, xlsx: Path, stored) -> None:
+    """Label: BUY on one row, with no EasyPost key: the Sync cell says what would be bought."""
+    print(f"\n   For {stored.order_id} she sets Label to BUY (no EasyPost key, so a dry run):")
+    _edit(xlsx, ORDERS, "Order ID", {stored.order_id: {"Label": "BUY"}})
+    runner.watch()
+    print(f"      {runner.journal.get(stored.order_id).fields.get('sync', '')}")
 
 
 def _show_requests(runner, shipped) -> None:

@@ -115,6 +115,8 @@ class LabelFlow:
                 if message:
                     return message
                 row = self.store.latest(oid)
+                if getattr(self.connector, "dry_run", False):
+                    return self._dry_run(row, stored)
             self.store.update(row.id, state="buying")  # from here on, a retry looks the shipment up first
             label = self.connector.buy(row.shipment_id)
         except ConnectorTemporaryError as exc:
@@ -150,6 +152,14 @@ class LabelFlow:
         shipment_id = self.connector.create_shipment(f"{oid}-L{row.id}", origin, to, parcel)
         self.store.update(row.id, state="shipment", shipment_id=shipment_id)
         return ""
+
+    def _dry_run(self, row: LabelRow, stored) -> str:
+        parcel, _ = parcel_for(stored, self.fulfilment, self.env)
+        self.store.update(row.id, state="dry_run")
+        text = (f"Dry run (no EasyPost key): would buy the cheapest allowed label for a {parcel.shown()} parcel "
+                f"to {row.bought_for}")
+        self.j.audit(row.order_id, "label dry run", "", text, "truecraft")
+        return self._sync(row.order_id, text)
 
     def _fail(self, row: LabelRow, message: str) -> str:
         self.store.update(row.id, state="failed", message=message)
