@@ -21,6 +21,7 @@ def test_demo_runs_end_to_end(tmp_path):
     assert "Potential duplicate — " in text and "same amount, 3 min apart." in text
     # the loop: merged, dry-run requests, the e-mail, inventory, and what was saved
     assert "TC-5 is MERGED" in text and "would send: POST https://openapi.etsy.com" in text
+    assert "Dry run (no EasyPost key): would buy the cheapest allowed label for a 12.0 oz" in text
     assert "Hi Ana," in text and "LW-001: 2 left" in text
     assert "worth $275.00" in text and "Traceback" not in out.stderr
     wb = load_workbook(tmp_path / "d" / "truecraft-demo.xlsx")
