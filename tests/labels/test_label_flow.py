@@ -198,3 +198,20 @@ def test_parcel_comes_from_the_inventory_tab(shop):
     parcel = easypost.shipments["shp_1"]["parcel"]
     assert parcel.weight_oz == Decimal("16.0") * runner.journal.get("TC-5").order.items[0].quantity
     assert LabelStore(runner.journal).latest("TC-5").state == "bought"
+
+
+def test_a_corrected_address_is_bought_only_after_the_seller_confirms(shop):
+    runner, path, easypost, _ = shop
+    ship_to = runner.journal.get("TC-6").order.ship_to
+    corrected = Address(ship_to.name, ship_to.line1.upper(), "", ship_to.city, ship_to.region, "97209", "US")
+    easypost.corrections[ship_to.line1] = corrected
+    # when the seller asks for a label and EasyPost corrects the ZIP
+    type_cells(path, "Label", {"TC-6": "BUY"})
+    runner.watch(push=True)
+    # then nothing is bought yet and Sync shows the corrected form
+    assert easypost.purchases == [] and "EasyPost suggests: " in rows(path)["TC-6"]["Sync"]
+    assert "97209" in rows(path)["TC-6"]["Sync"]
+    # and setting BUY again buys for the corrected address
+    type_cells(path, "Label", {"TC-6": "BUY"})
+    runner.watch(push=True)
+    assert len(easypost.purchases) == 1 and easypost.shipments["shp_1"]["to"].postal_code == "97209"
