@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from openpyxl import Workbook, load_workbook
 
 from sheets.verify import apply_deltas, keyed_tabs, reaim
 from sheets.base import SheetBackend, SheetBusy, SheetChanged, SheetUnavailable, TabData, WriteBatch
+from sheets.rows import SHEET_TIME
 from sheets.local_layout import apply_layout, refresh_feed, restyle
 
 
@@ -34,6 +36,8 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:.10g}"
+    if isinstance(value, datetime):  # as its cell shows it (yyyy-mm-dd hh:mm), like Google's FORMATTED_VALUE
+        return value.strftime(SHEET_TIME)
     return str(value)
 
 

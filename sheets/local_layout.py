@@ -89,9 +89,9 @@ def _formats(ws, tab: Tab, pos: dict[str, int], threshold: int) -> list[str]:
         formula = '"' + ",".join(col.choices) + '"'
         if (formula, sqref) in existing_dv:
             continue
-        # Carrier allows free text (a carrier we don't list); Status and Decision don't.
+        # Carrier, Country, Currency allow free text (one we don't list); Status and Decision don't.
         dv = DataValidation(type="list", formula1=formula, allow_blank=True,
-                            showErrorMessage=col.key != "carrier",
+                            showErrorMessage=col.strict,
                             error=f"Choose one of: {', '.join(col.choices)}",
                             errorTitle=f"Not a valid {col.header}")
         dv.add(sqref)

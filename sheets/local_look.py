@@ -12,7 +12,7 @@ from openpyxl.styles import Alignment, PatternFill
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from sheet_schema.dashboard import rule_formula
-from sheet_schema.schema import Tab, col_letter
+from sheet_schema.schema import Tab, col_letter, money_format
 from sheets.rows import Layout
 
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -87,10 +87,15 @@ def set_colour_rules(ws, tab: Tab, pos: dict[str, int], threshold: int) -> list[
 
 
 def style_rows(ws, tab: Tab, rows: list[int], layout: Layout | None = None) -> None:
-    """Give data rows (1-based row numbers) their column formats: wrapping and number formats."""
+    """Give data rows (1-based row numbers) their column formats: wrapping, number and currency formats.
+
+    Every cell gets its format (not only the column), so a copied or sorted cell keeps it;
+    an amount shows the currency of its own row when the tab has a Currency column.
+    """
     layout = layout or Layout.from_header(tab, [str(c.value or "") for c in ws[1]])
     styled = [(tab.column(k), i + 1) for k, i in layout.positions.items()]
     styled = [(c, i) for c, i in styled if c.wrap or c.number_format]
+    currency = layout.positions.get("currency")
     for r in rows:
         if r < 2:
             continue
@@ -98,5 +103,7 @@ def style_rows(ws, tab: Tab, rows: list[int], layout: Layout | None = None) -> N
             cell = ws.cell(row=r, column=c)
             if col.wrap:
                 cell.alignment = WRAP
-            if col.number_format:
+            if col.kind == "money" and currency is not None and ws.cell(row=r, column=currency + 1).value:
+                cell.number_format = money_format(str(ws.cell(row=r, column=currency + 1).value))
+            elif col.number_format:
                 cell.number_format = col.number_format
