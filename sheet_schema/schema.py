@@ -52,6 +52,7 @@ class Tab:
     retired_rules: tuple[ColourRule, ...] = ()
     frozen_key: bool = False  # freeze the key column with the header (Orders: Order ID stays in view)
     print_landscape: bool = False  # print setup: landscape, fit to width, header row on every page
+    print_through: str = ""  # last column key printed (the working columns), so the print stays readable
 
     @property
     def headers(self) -> list[str]:

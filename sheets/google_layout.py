@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sheet_schema.dashboard import dashboard_cells, rule_formula, whole_column_formula
+from sheet_schema.dashboard import FEED_LABEL_ROW, FIGURES, dashboard_cells, rule_formula, whole_column_formula
+from sheet_schema.schema import money_format
 from sheet_schema.schema import Tab, WorkbookSchema, col_letter, quote_tab
-from sheet_schema.tabs import AUDIT_LOG, DASHBOARD, DUPLICATES, ORDERS
+from sheet_schema.tabs import AUDIT_LOG, DASHBOARD, DUPLICATES, INVENTORY, ORDERS
 from sheets.google_rows import column_requests, data_row_requests, runs
 from sheets.rows import Layout
 
@@ -18,6 +19,27 @@ PROTECT_PREFIX = "TrueCraft: filled in by the service"
 
 def _rgb(hex_colour: str) -> dict:
     return {k: int(hex_colour[i:i + 2], 16) / 255 for k, i in (("red", 0), ("green", 2), ("blue", 4))}
+
+
+def dashboard_look(sheet_id: int) -> list[dict]:
+    """Money figures in their currency, bold titles, columns wide enough for the feed (same each time)."""
+    def cell(row: int, col: int, fmt: dict, fields: str) -> dict:
+        return {"repeatCell": {"range": {"sheetId": sheet_id, "startRowIndex": row - 1, "endRowIndex": row,
+                                         "startColumnIndex": col, "endColumnIndex": col + 1},
+                               "cell": {"userEnteredFormat": fmt}, "fields": fields}}
+    out = [cell(1, 0, {"textFormat": {"bold": True, "fontSize": 14}}, "userEnteredFormat.textFormat")]
+    for row, _, key, kind in FIGURES:
+        if not key or kind == "money":
+            out.append(cell(row, 0, {"textFormat": {"bold": True}}, "userEnteredFormat.textFormat"))
+        if kind == "money":
+            out.append(cell(row, 1, {"numberFormat": {"type": "CURRENCY", "pattern": money_format("USD")}},
+                            "userEnteredFormat.numberFormat"))
+    out.append(cell(FEED_LABEL_ROW, 0, {"textFormat": {"bold": True}}, "userEnteredFormat.textFormat"))
+    for i, px in enumerate((240, 110, 75, 80, 150, 95)):
+        out.append({"updateDimensionProperties": {"range": {"sheetId": sheet_id, "dimension": "COLUMNS",
+                                                            "startIndex": i, "endIndex": i + 1},
+                                                  "properties": {"pixelSize": px}, "fields": "pixelSize"}})
+    return out
 
 
 class GoogleLayout:
@@ -56,9 +78,12 @@ class GoogleLayout:
         for t in data_tabs:
             requests += self._format_tab(t, props[t.name], positions[t.name])
             requests += self._repair_rows(t, props[t.name], positions[t.name], header_look.get(t.name, []))
+        if DASHBOARD in props:
+            requests += dashboard_look(props[DASHBOARD]["properties"]["sheetId"])
         if requests:
             sh.batch_update({"requests": requests})
-        self._dashboard(positions[ORDERS], positions[DUPLICATES], dash_values, positions.get(AUDIT_LOG))
+        self._dashboard(positions[ORDERS], positions[DUPLICATES], dash_values, positions.get(AUDIT_LOG),
+                        positions.get(INVENTORY))
         return self.done
 
     def _headers(self, tabs: list[Tab], headers: dict[str, list[str]], props: dict) -> tuple[list, list]:
@@ -202,13 +227,17 @@ class GoogleLayout:
         return out
 
     def _dashboard(self, orders_pos: dict[str, int], dup_pos: dict[str, int], shown: list[list],
-                   audit_pos: dict[str, int] | None = None) -> None:
-        cells = dashboard_cells(orders_pos, dup_pos, google=True, audit_pos=audit_pos)
+                   audit_pos: dict[str, int] | None = None, inv_pos: dict[str, int] | None = None) -> None:
+        cells = dashboard_cells(orders_pos, dup_pos, google=True, audit_pos=audit_pos, inv_pos=inv_pos)
         current = {}
         for r, row in enumerate(shown):
             for c, v in enumerate(row):
                 current[(r, c)] = str(v)
-        data = []
+        ours = {a1 for a1, _ in cells}
+        # An older layout's labels and figures, where ours moved: cleared (above the feed, columns A-F).
+        data = [{"range": f"{quote_tab(DASHBOARD)}!{chr(65 + c)}{r + 1}", "values": [[""]]}
+                for (r, c), v in current.items()
+                if 0 < r < FEED_LABEL_ROW - 1 and c < 6 and v and f"{chr(65 + c)}{r + 1}" not in ours]
         for a1, value in cells:
             col = ord(a1[0]) - 65
             row = int(a1[1:]) - 1

@@ -19,6 +19,8 @@ from openpyxl import Workbook, load_workbook
 
 from sheets.verify import apply_deltas, keyed_tabs, reaim
 from sheets.base import SheetBackend, SheetBusy, SheetChanged, SheetUnavailable, TabData, WriteBatch
+from sheet_schema.tabs import DASHBOARD
+from sheets.local_dashboard import stored_results, write_results
 from sheets.rows import SHEET_TIME
 from sheets.local_layout import apply_layout, refresh_feed, restyle
 
@@ -152,6 +154,8 @@ class LocalWorkbookBackend(SheetBackend):
         os.close(fd)
         try:
             wb.save(tmp)
+            if DASHBOARD in wb.sheetnames:  # each Dashboard formula saved with its result, for previews
+                write_results(Path(tmp), wb.sheetnames.index(DASHBOARD), stored_results(wb))
             os.replace(tmp, self.path)  # atomic: a reader never sees half a file
         finally:
             if os.path.exists(tmp):

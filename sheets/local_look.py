@@ -49,10 +49,15 @@ def set_filter(ws, tab: Tab, pos: dict[str, int]) -> list[str]:
     return [] if had else [f"{tab.name}: filter on the header row"]
 
 
-def set_print(ws, tab: Tab) -> list[str]:
-    """Landscape, one page wide, header row on every page (Orders, Duplicates, Dashboard)."""
+def set_print(ws, tab: Tab, pos: dict[str, int] | None = None) -> list[str]:
+    """Landscape, one page wide, header row on every page (Orders, Duplicates, Dashboard).
+
+    Orders prints its working columns (Order ID to Match Reasons): all 21 on one
+    page wide would be too small to read.
+    """
     if not tab.print_landscape or ws.page_setup.orientation == "landscape":
         return []
+    set_print_area(ws, tab, pos or {})
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     if ws.sheet_properties.pageSetUpPr is None:
@@ -60,6 +65,12 @@ def set_print(ws, tab: Tab) -> list[str]:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = "1:1"
     return [f"{tab.name}: print setup (landscape, one page wide, header on every page)"]
+
+
+def set_print_area(ws, tab: Tab, pos: dict[str, int]) -> None:
+    """The printed columns (A to the last working one) down to the last row, kept as long as the data."""
+    if tab.print_through in pos:
+        ws.print_area = f"A1:{col_letter(pos[tab.print_through])}{max(ws.max_row, 2)}"
 
 
 def set_colour_rules(ws, tab: Tab, pos: dict[str, int], threshold: int) -> list[str]:
@@ -86,6 +97,28 @@ def set_colour_rules(ws, tab: Tab, pos: dict[str, int], threshold: int) -> list[
     return [f"{tab.name}: colour rules set (resolved rows first, then duplicates)"]
 
 
+LINE_POINTS = 13  # one line of 10-11 pt text
+CHAR_PX = 6.4  # an average character of the default font, in pixels (widths are ~7 px per unit)
+
+
+def fit_height(ws, r: int, wrapped: list[tuple[int, object]]) -> None:
+    """Make a row tall enough for its wrapped text to show whole.
+
+    LibreOffice doesn't recompute row heights when it opens a workbook written by
+    another program, so wrapped text would overlap the next row: TrueCraft sets them.
+    """
+    lines = 1
+    for c, _ in wrapped:
+        text = str(ws.cell(row=r, column=c).value or "")
+        width = ws.column_dimensions[col_letter(c - 1)].width or 13
+        per_line = max(4, int(width * 7 / CHAR_PX) - 2)  # words don't fill a line to the last pixel
+        lines = max(lines, sum(max(1, -(-len(part) // per_line)) for part in text.split("\n")))
+    height = LINE_POINTS * min(lines, 8) + 3
+    current = ws.row_dimensions[r].height
+    if lines > 1 or current:
+        ws.row_dimensions[r].height = height
+
+
 def style_rows(ws, tab: Tab, rows: list[int], layout: Layout | None = None) -> None:
     """Give data rows (1-based row numbers) their column formats: wrapping, number and currency formats.
 
@@ -94,15 +127,14 @@ def style_rows(ws, tab: Tab, rows: list[int], layout: Layout | None = None) -> N
     """
     layout = layout or Layout.from_header(tab, [str(c.value or "") for c in ws[1]])
     styled = [(tab.column(k), i + 1) for k, i in layout.positions.items()]
-    styled = [(c, i) for c, i in styled if c.wrap or c.number_format]
     currency = layout.positions.get("currency")
     for r in rows:
         if r < 2:
             continue
+        fit_height(ws, r, [(c, col) for col, c in styled if col.wrap])
         for col, c in styled:
             cell = ws.cell(row=r, column=c)
-            if col.wrap:
-                cell.alignment = WRAP
+            cell.alignment = WRAP if col.wrap else TOP  # a tall row still reads across from the top
             if col.kind == "money" and currency is not None and ws.cell(row=r, column=currency + 1).value:
                 cell.number_format = money_format(str(ws.cell(row=r, column=currency + 1).value))
             elif col.number_format:
