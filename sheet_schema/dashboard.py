@@ -70,12 +70,27 @@ def figure_formulas(orders_pos: dict[str, int], dup_pos: dict[str, int],
     return out
 
 
+PRINT_LABEL = "Print (PDF: landscape, one page wide, header on every page)"
+
+
+def print_url(spreadsheet_id: str, gid: int) -> str:
+    """Google's PDF export of one tab with the print setup the API can't store (landscape, fit to width,
+    frozen header rows repeated)."""
+    return (f"https://docs.google.com/spreadsheets/d/{spreadsheet_id}/export?format=pdf&gid={gid}"
+            "&portrait=false&fitw=true&fzr=true&gridlines=false")
+
+
 def dashboard_cells(orders_pos: dict[str, int], dup_pos: dict[str, int],
                     google: bool = True, audit_pos: dict[str, int] | None = None,
-                    inv_pos: dict[str, int] | None = None) -> list[tuple[str, str]]:
+                    inv_pos: dict[str, int] | None = None,
+                    print_links: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """(A1, value) pairs for the Dashboard; formulas reference columns by their live letters."""
     formulas = figure_formulas(orders_pos, dup_pos, inv_pos)
     cells: list[tuple[str, str]] = [("A1", "TrueCraft Dashboard")]
+    if print_links:
+        cells.append(("D3", PRINT_LABEL))
+        for i, (tab, url) in enumerate(print_links.items()):
+            cells.append((f"D{4 + i}", f'=HYPERLINK("{url}","{tab}")'))
     for row, label, key, _ in FIGURES:
         if key and key not in formulas:
             continue

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sheet_schema.dashboard import FEED_LABEL_ROW, FIGURES, dashboard_cells, rule_formula, whole_column_formula
+from sheet_schema.dashboard import (FEED_LABEL_ROW, FIGURES, dashboard_cells, print_url, rule_formula,
+                                    whole_column_formula)
 from sheet_schema.schema import money_format
 from sheet_schema.schema import Tab, WorkbookSchema, col_letter, quote_tab
 from sheet_schema.tabs import AUDIT_LOG, DASHBOARD, DUPLICATES, INVENTORY, ORDERS
-from sheets.google_rows import column_requests, data_row_requests, runs
-from sheets.rows import Layout
+from sheets.google_rows import api_value, column_requests, data_row_requests, runs, split_by_size
+from sheets.rows import Layout, sheet_time
 
 PROTECT_PREFIX = "TrueCraft: filled in by the service"
 
@@ -73,6 +74,7 @@ class GoogleLayout:
         if header_writes:
             sh.values_batch_update({"valueInputOption": "RAW", "data": header_writes})
         positions = {t.name: Layout.from_header(t, headers[t.name]).positions for t in data_tabs}
+        self._upgrade_times(data_tabs, positions)
         header_look = self._header_look_rows(data_tabs)
         requests = list(self.widths)
         for t in data_tabs:
@@ -176,6 +178,25 @@ class GoogleLayout:
         self.done.append(f"{t.name}: colour rules set (resolved rows first, then duplicates)")
         return out
 
+    def _upgrade_times(self, tabs: list[Tab], positions: dict[str, dict[str, int]]) -> None:
+        """Times an older TrueCraft wrote as text become real date-times (one read; a write only if any)."""
+        where = [(t.name, col_letter(positions[t.name][c.key])) for t in tabs for c in t.columns
+                 if c.kind == "datetime" and c.key in positions[t.name]]
+        if not where:
+            return
+        resp = self.b.spreadsheet.values_batch_get([f"{quote_tab(n)}!{L}2:{L}" for n, L in where],
+                                                   params={"valueRenderOption": "UNFORMATTED_VALUE"})
+        data = []
+        for (name, letter), vr in zip(where, resp.get("valueRanges", [])):
+            for i, row in enumerate(vr.get("values", [])):
+                when = sheet_time(row[0]) if row and isinstance(row[0], str) else None
+                if when is not None:
+                    data.append({"range": f"{quote_tab(name)}!{letter}{i + 2}", "values": [[api_value(when)]]})
+        for chunk in split_by_size(data):
+            self.b.spreadsheet.values_batch_update({"valueInputOption": "RAW", "data": chunk})
+        if data:
+            self.done.append(f"{len(data)} time(s) stored as text made real date-times")
+
     def _header_look_rows(self, tabs: list[Tab]) -> dict[str, list[int]]:
         """Rows below the header that look like it (bold on grey): left by older versions' appends."""
         resp = self.b.spreadsheet.fetch_sheet_metadata(params={
@@ -228,7 +249,10 @@ class GoogleLayout:
 
     def _dashboard(self, orders_pos: dict[str, int], dup_pos: dict[str, int], shown: list[list],
                    audit_pos: dict[str, int] | None = None, inv_pos: dict[str, int] | None = None) -> None:
-        cells = dashboard_cells(orders_pos, dup_pos, google=True, audit_pos=audit_pos, inv_pos=inv_pos)
+        links = {t: print_url(self.b.sheet_id, self.b._titles[t]) for t in (ORDERS, DUPLICATES, DASHBOARD)
+                 if t in self.b._titles}  # Sheets keeps print settings out of its API: a link carries them
+        cells = dashboard_cells(orders_pos, dup_pos, google=True, audit_pos=audit_pos, inv_pos=inv_pos,
+                                print_links=links)
         current = {}
         for r, row in enumerate(shown):
             for c, v in enumerate(row):

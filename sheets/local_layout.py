@@ -8,7 +8,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sheet_schema.dashboard import FEED_LABEL, dashboard_cells, rule_formula
 from sheet_schema.schema import Tab, WorkbookSchema, col_letter
 from sheet_schema.tabs import AUDIT_LOG, DASHBOARD, DUPLICATES, INVENTORY, ORDERS
-from sheets.local_look import set_colour_rules, set_filter, set_freeze, set_print, set_print_area, style_rows
+from sheets.local_look import (set_colour_rules, set_filter, set_freeze, set_print, set_print_area, style_rows,
+                               upgrade_times)
 from sheets.rows import Layout
 
 HEADER_FONT = Font(name="Calibri", bold=True, color="FFFFFF")
@@ -38,6 +39,7 @@ def apply_layout(wb, schema: WorkbookSchema, threshold: int) -> list[str]:
             positions[tab.name] = Layout.from_header(tab, [str(h) for h in header]).positions
             done += _formats(ws, tab, positions[tab.name], threshold)
             done += set_freeze(ws, tab, positions[tab.name]) + set_filter(ws, tab, positions[tab.name])
+            done += upgrade_times(ws, tab, positions[tab.name])
             style_rows(ws, tab, list(range(2, ws.max_row + 1)))
         done += set_print(ws, tab, positions.get(tab.name))
     done += _dashboard(wb[DASHBOARD], positions[ORDERS], positions[DUPLICATES], positions.get(AUDIT_LOG),
@@ -128,7 +130,7 @@ def _dashboard(ws, orders_pos: dict[str, int], dup_pos: dict[str, int],
 
     cells = dict(dashboard_cells(orders_pos, dup_pos, google=False, audit_pos=audit_pos, inv_pos=inv_pos))
     changed = False
-    for row in range(2, FEED_LABEL_ROW):  # an older layout's labels and figures, where ours moved
+    for row in range(2, FEED_LABEL_ROW + 1):  # an older layout's labels, figures and feed, where ours moved
         for col in range(1, 7):
             cell = ws.cell(row=row, column=col)
             if cell.coordinate not in cells and cell.value is not None:

@@ -13,7 +13,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from sheet_schema.dashboard import rule_formula
 from sheet_schema.schema import Tab, col_letter, money_format
-from sheets.rows import Layout
+from sheets.rows import Layout, sheet_time
 
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
@@ -65,6 +65,19 @@ def set_print(ws, tab: Tab, pos: dict[str, int] | None = None) -> list[str]:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = "1:1"
     return [f"{tab.name}: print setup (landscape, one page wide, header on every page)"]
+
+
+def upgrade_times(ws, tab: Tab, pos: dict[str, int]) -> list[str]:
+    """Times an older TrueCraft wrote as text ('2026-11-27 14:05') become real date-times."""
+    changed = 0
+    for col in tab.columns:
+        if col.kind != "datetime" or col.key not in pos:
+            continue
+        for (cell,) in ws.iter_rows(min_row=2, min_col=pos[col.key] + 1, max_col=pos[col.key] + 1):
+            when = sheet_time(cell.value) if isinstance(cell.value, str) else None
+            if when is not None:
+                cell.value, changed = when, changed + 1
+    return [f"{tab.name}: {changed} time(s) stored as text made real date-times"] if changed else []
 
 
 def set_print_area(ws, tab: Tab, pos: dict[str, int]) -> None:

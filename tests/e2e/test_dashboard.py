@@ -103,3 +103,24 @@ def test_google_dashboard_has_the_same_figures_as_live_formulas(tmp_path):
         assert not any("Dashboard" in d for d in backend.init_layout(WORKBOOK))
     finally:
         standin.stop()
+
+
+def test_google_dashboard_links_a_print_of_each_tab_with_the_print_setup(tmp_path):
+    # Google's API stores no print settings; the Dashboard links each tab's PDF export with them
+    from tests.standin.sheets_server import SheetsStandin
+
+    standin = SheetsStandin().start()
+    try:
+        sid = standin.create_spreadsheet("TrueCraft")
+        backend = GoogleSheetsBackend(sid, standin.write_service_account_file(tmp_path / "sa.json"), standin.url,
+                                      budget_per_minute=1000, policy=RetryPolicy(attempts=2, base=0, cap=0,
+                                                                                 timeout=10, sleep=lambda s: None))
+        backend.init_layout(WORKBOOK)
+        sheet = standin.sheet(sid, DASHBOARD)
+        links = [sheet.lookup(r, 3).get("v", {}).get("formulaValue", "") for r in (3, 4, 5)]
+        for tab, link in zip(("Orders", "Duplicates", "Dashboard"), links):
+            gid = standin.sheet(sid, tab).sheet_id
+            assert f"/d/{sid}/export?format=pdf&gid={gid}&portrait=false&fitw=true&fzr=true" in link, tab
+            assert link.endswith(f',"{tab}")'), tab
+    finally:
+        standin.stop()

@@ -81,13 +81,13 @@ def google(tmp_path):
     _orders(journal)
     sync = SheetSync(journal, backend, tz=TZ)
     sync.flush()
-    yield standin, sid, journal, sync
+    yield standin, sid, journal, sync, backend
     journal.close()
     standin.stop()
 
 
 def test_google_money_and_times_are_numbers_shown_through_their_formats(google):
-    standin, sid, journal, sync = google
+    standin, sid, journal, sync, _ = google
     sheet = standin.sheet(sid, ORDERS)
     header = standin.values(sid, ORDERS)[0]
     total, received = header.index("Total"), header.index("Received")
@@ -126,3 +126,37 @@ def test_money_of_an_order_is_exact_in_the_cell():
     from sheets.rows import cell_value
     from sheet_schema.tabs import ORDERS_TAB
     assert cell_value(ORDERS_TAB.column("total"), Money("48.50", "GBP").amount) == 48.5
+
+
+def test_init_makes_times_an_older_version_wrote_as_text_real_date_times(tmp_path):
+    # given a local workbook whose Received cells are text, as TrueCraft wrote them before issue 14
+    from openpyxl import load_workbook
+    backend = LocalWorkbookBackend(tmp_path / "t.xlsx")
+    backend.init_layout(WORKBOOK)
+    wb = load_workbook(tmp_path / "t.xlsx")
+    ws = wb[ORDERS]
+    col = [c.value for c in ws[1]].index("Received") + 1
+    ws.cell(row=2, column=1, value="TC-1")
+    ws.cell(row=2, column=col, value="2026-11-27 14:05")
+    ws.cell(row=3, column=1, value="TC-2")
+    ws.cell(row=3, column=col, value="arrived by post")  # not one of our times: left alone
+    wb.save(tmp_path / "t.xlsx")
+    # when init runs
+    done = backend.init_layout(WORKBOOK)
+    # then the time is a date-time, and a person's text stays text
+    ws = load_workbook(tmp_path / "t.xlsx")[ORDERS]
+    assert ws.cell(row=2, column=col).value == datetime(2026, 11, 27, 14, 5)
+    assert ws.cell(row=3, column=col).value == "arrived by post"
+    assert any("made real date-times" in d for d in done)
+
+
+def test_google_init_makes_text_times_real_date_times(google):
+    standin, sid, _, _, backend = google
+    header = standin.values(sid, ORDERS)[0]
+    sheet = standin.sheet(sid, ORDERS)
+    sheet.set_cell(1, header.index("Received"), {"v": {"stringValue": "2026-11-27 14:05"}})
+    done = backend.init_layout(WORKBOOK)
+    assert any("made real date-times" in d for d in done)
+    assert "numberValue" in sheet.lookup(1, header.index("Received"))["v"]
+    assert standin.values(sid, ORDERS)[1][header.index("Received")] == "2026-11-27 14:05"
+    assert not any("date-times" in d for d in backend.init_layout(WORKBOOK))
