@@ -75,6 +75,7 @@ class DuplicatesFlow:
         self._seen = journal.last_seq()
         self.detector.add_history(s.order for s in journal.all_orders())
         self._stamp: tuple | None = None
+        self.editor = lambda order_id="": ""  # who decided (the pipeline knows the sheet's editor)
 
     def catch_up(self, skip: set[str] = frozenset()) -> int:
         """Index orders other processes stored since we last looked (`import`, `sync` beside `serve`).
@@ -168,9 +169,12 @@ class DuplicatesFlow:
     def _act(self, pair: StoredPair, decision: str) -> str:
         """Carry out MERGE / NOT DUPLICATE / CANCEL ON PLATFORM; returns the Result text."""
         if decision == "MERGE":
-            self.j.set_fields(pair.order_b, source="sheet", push=True, status="MERGED",
-                              linked_orders=pair.order_a, sync=f"Merged into {pair.order_a} — won't be fulfilled")
-            self.j.audit(pair.order_b, "merged", "", f"kept {pair.order_a}", "sheet")
+            before = self.j.get(pair.order_b)
+            with self.j.transaction():  # one Audit Log line for the one change a person made
+                self.j.set_fields(pair.order_b, source="sheet", push=True, audit=False, status="MERGED",
+                                  linked_orders=pair.order_a, sync=f"Merged into {pair.order_a} — won't be fulfilled")
+                self.j.audit(pair.order_b, "status changed", status_of(before) if before else "", "MERGED",
+                             "sheet", self.editor(pair.order_b), detail=f"merged into {pair.order_a} as its duplicate (Duplicates tab)")
             return f"Merged: kept {pair.order_a}; {pair.order_b} is MERGED and won't be fulfilled"
         if decision == "NOT DUPLICATE":
             self.store.dismiss(pair.key_a, pair.key_b)

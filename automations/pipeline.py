@@ -21,8 +21,11 @@ class Pipeline:
         self.runner = runner
         s = runner.settings
         self.fulfilment = _fulfilment_service(runner)
+        if self.fulfilment is not None:
+            self.fulfilment.editor_for = self.editor_for  # sheet edits are audited with who made them
         self.duplicates = DuplicatesFlow(runner.journal, s.duplicate_window_minutes,
                                          s.duplicate_threshold, s.timezone, cancel=self._cancel)
+        self.duplicates.editor = self.editor_for
         self.manual = ManualEntryFlow(runner)
         self.last_flags: list[str] = []
 
@@ -64,15 +67,18 @@ class Pipeline:
                 self._link(e.order_id, e.new)
         if self.fulfilment is not None and diff.edits:
             self.fulfilment.handle_edits(diff, stored)
+        if getattr(snapshot, "checked", False):
+            self.duplicates._stamp = None  # the slower check read Customers whole: plan it against that
         batches = [self.manual.on_cycle(snapshot.tabs.get(MANUAL_ENTRY))]
         batches.append(self.duplicates.on_cycle(snapshot.tabs))
         if self.fulfilment is not None and hasattr(self.fulfilment, "on_cycle"):
             batches.append(self.fulfilment.on_cycle(snapshot.tabs))
         return merge(*[b for b in batches if b is not None])
 
-    def editor_for(self, order_id: str) -> str:
-        """The e-mail the Apps Script reported for the latest edit of this row, if any."""
-        return self.runner.journal.kv_get(f"editor:{order_id}", "") or ""
+    def editor_for(self, order_id: str = "") -> str:
+        """Who made the latest edit: the e-mail the Apps Script reported for this row, else who saved the file."""
+        reported = self.runner.journal.kv_get(f"editor:{order_id}", "") if order_id else ""
+        return reported or getattr(self.runner.backend, "last_editor", "") or ""
 
     def push_pending(self) -> list:
         """Send queued fulfilments/e-mails; nothing to do without the fulfilment service."""

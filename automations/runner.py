@@ -14,6 +14,7 @@ from core.journal import Journal, UpsertResult, now_utc
 from core.models import Order
 from sheets.base import SheetBackend, SheetUnavailable
 from sheets.factory import make_backend
+from sheets.sheet_check import check_minutes
 from sheets.sync import FlushReport, SheetSync
 
 log = logging.getLogger("truecraft.runner")
@@ -36,7 +37,8 @@ class Runner:
     def __init__(self, settings: Settings, journal: Journal, backend: SheetBackend,
                  connectors: dict | None = None) -> None:
         self.settings, self.journal, self.backend = settings, journal, backend
-        self.sync = SheetSync(journal, backend, settings.timezone, settings.duplicate_threshold)
+        self.sync = SheetSync(journal, backend, settings.timezone, settings.duplicate_threshold,
+                              check_minutes(settings.env))
         self.connectors = connectors if connectors is not None else {}
         # One sheet writer at a time across processes (serve's jobs, an orphan still finishing
         # after a crash, `import`, `sync`): each cycle reads and writes under this lock, so two

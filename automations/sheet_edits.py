@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from core.journal import StoredOrder
 from sheet_schema.tabs import ORDERS_TAB
-from sheets.rows import Layout, order_row
+from sheets.rows import Layout, editable_values
 
 EDITABLE_KEYS = tuple(c.key for c in ORDERS_TAB.columns if c.editable)
 
@@ -51,7 +51,7 @@ def diff_sheet(layout: Layout, rows: list[list[str]], stored: dict[str, StoredOr
             continue
         if s.sheet_rev == 0:
             continue  # the service has not written this row yet; nothing a person did to it
-        expected = order_row(s, tz)
+        expected = editable_values(s)
         dirty = s.fields.get("_dirty", {})
         for key in EDITABLE_KEYS:
             if key not in layout.positions or key in dirty:

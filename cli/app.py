@@ -18,6 +18,7 @@ COMMANDS = {
     "sync": ("cli.commands", "Poll every connected platform, update the sheet, push fulfilments."),
     "duplicates": ("automations.duplicates.cli", "Scan a unified CSV for likely duplicate orders (offline)."),
     "serve": ("webhooks.serve", "Run the always-on service: webhooks, sheet watcher, scheduled polls."),
+    "audit": ("cli.audit_cmd", "Show everything the journal recorded about an order (python main.py audit TC-12)."),
     "alerts": ("cli.alerts_cmd", "List where alerts go, or send a test alert to every destination."),
     "webhooks": ("cli.webhooks_cmd", "Register TrueCraft's webhooks with Shopify and Square, or list them."),
 }

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from core.config import Settings
@@ -11,6 +12,20 @@ from sheet_schema.tabs import WORKBOOK
 
 DEMO_FILES = ("truecraft-demo.db", "truecraft-demo.db-wal", "truecraft-demo.db-shm", "truecraft-demo.xlsx",
               "truecraft-demo.db-inbox", "truecraft-demo.db-inbox-wal", "truecraft-demo.db-inbox-shm")
+
+
+class StoryClock:
+    """The demo day's clock: the story sets it as it goes (the journal and fulfilment read it)."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, minutes: float) -> None:
+        """Move the story on."""
+        self.at += timedelta(minutes=minutes)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -39,13 +54,18 @@ def run(args, settings: Settings) -> int:
     demo_settings = dataclasses.replace(settings, backend="local", workbook=str(xlsx), db=str(db),
                                         env={k: v for k, v in settings.env.items()
                                              if k.startswith("TRUECRAFT_") and "SMTP" not in k})
-    runner = Runner(demo_settings, Journal(db), LocalWorkbookBackend(xlsx), connectors={})
+    orders = sorted(demo_day(), key=lambda o: o.created_at)
+    # The story keeps its own clock, so each Audit Log line is timed when its change happens in the day.
+    clock = StoryClock(orders[0].created_at - timedelta(minutes=5))
+    runner = Runner(demo_settings, Journal(db, clock=clock), LocalWorkbookBackend(xlsx), connectors={})
+    if runner.pipeline.fulfilment is not None:
+        runner.pipeline.fulfilment.clock = clock
     try:
         runner.backend.init_layout(WORKBOOK, settings.duplicate_threshold)
-        orders = sorted(demo_day(), key=lambda o: o.created_at)
         print(f"1. A day of orders arrives: {len(orders)} orders from Etsy, Shopify, Square and Amazon "
               f"(official example payloads, mapped by the real connectors).")
         for order in orders:
+            clock.at = order.created_at + timedelta(seconds=20)  # a webhook lands seconds after the sale
             runner.ingest([order], source=f"demo:{order.platform.value}")
         runner.flush()
         runner.watch()
@@ -56,7 +76,7 @@ def run(args, settings: Settings) -> int:
         if not args.no_fulfil:
             from cli.demo_fulfil import fulfil_story
 
-            fulfil_story(runner, xlsx)
+            fulfil_story(runner, xlsx, clock)
         print(f"\nOpen {xlsx} in Excel or LibreOffice (or upload it to Google Drive) to see every tab.")
     finally:
         runner.close()

@@ -17,9 +17,14 @@ STOCK = {"LW-001": 3, "LW-002": 2, "MUG-SPK": 10, "APR-01": 5, "SCF-IND": 4, "CA
 NAMES = {"EAR-TC": "Ceramic Earrings - Terracotta"}  # the seller names what no listing's SKU names
 
 
-def _edit(path: Path, tab: str, key_header: str, changes: dict[str, dict[str, object]]) -> None:
-    """Type into the workbook as a person would (find rows by their key, columns by header)."""
+SELLER, ASSISTANT = "maya@truecraft-demo.example", "sam@truecraft-demo.example"
+
+
+def _edit(path: Path, tab: str, key_header: str, changes: dict[str, dict[str, object]],
+          who: str = SELLER) -> None:
+    """Type into the workbook as a person would (find rows by their key, columns by header) and save as them."""
     wb = load_workbook(path)
+    wb.properties.lastModifiedBy = who  # what Excel or LibreOffice record on save
     ws = wb[tab]
     header = [c.value for c in ws[1]]
     for r in range(2, ws.max_row + 1):
@@ -39,6 +44,7 @@ def _stock_in(path: Path) -> None:
         ws.cell(row=i, column=header.index("Low Stock At") + 1, value=2)
         if sku in NAMES:
             ws.cell(row=i, column=header.index("Name") + 1, value=NAMES[sku])
+    wb.properties.lastModifiedBy = SELLER
     wb.save(path)
 
 
@@ -54,19 +60,23 @@ def _map_listings(path: Path) -> list[str]:
         if suggested and not ws.cell(row=r, column=col["Platform SKU"]).value:
             ws.cell(row=r, column=col["Internal SKU"], value=suggested)
             done.append(f"{ws.cell(row=r, column=col['Title']).value} → {suggested}")
+    wb.properties.lastModifiedBy = SELLER
     wb.save(path)
     return done
 
 
-def fulfil_story(runner, xlsx: Path) -> None:
+def fulfil_story(runner, xlsx: Path, clock=None) -> None:
     """Merge the flagged duplicates, ship everything else, and show every effect."""
     j = runner.journal
+    advance = clock.advance if clock is not None else (lambda minutes: None)
+    advance(15)  # the seller sits down with the sheet after the last order
     pairs = runner.pipeline.duplicates.store.pairs()
     print("4. The seller reviews the Duplicates tab and picks MERGE for both pairs.")
     _edit(xlsx, DUPLICATES, "Pair", {p.pair_id: {"Decision": "MERGE"} for p in pairs})
     _stock_in(xlsx)
     runner.watch()
     runner.watch()
+    advance(5)
     mapped = _map_listings(xlsx)
     if mapped:
         print(f"   In the SKU Map she copies TrueCraft's suggestion for the listing(s) with no SKU: {'; '.join(mapped)}.")
@@ -84,8 +94,10 @@ def fulfil_story(runner, xlsx: Path) -> None:
         changes[s.order_id] = {"Status": "FULFILLED", "Carrier": carrier,
                                "Tracking #": TRACKING[carrier].format(n=n)}
     print(f"\n5. An assistant marks the other {len(to_ship)} orders FULFILLED with a carrier and tracking number.")
-    _edit(xlsx, ORDERS, "Order ID", changes)
+    advance(25)
+    _edit(xlsx, ORDERS, "Order ID", changes, who=ASSISTANT)
     runner.watch()
+    advance(1)
     outcomes = runner.push_pending()
     runner.watch()
     runner.flush()

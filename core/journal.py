@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from core.journal_records import RecordsMixin, now_utc
-from core.models import Address, Order
+from core.models import DEFAULT_STATUS, Address, Order, OrderState
 from core.serialize import dumps, loads, order_from_dict, order_to_dict
 
 SCHEMA = """
@@ -114,8 +114,9 @@ def private_file(path: str | Path) -> None:
 class Journal(RecordsMixin):
     """Durable store of orders, audit entries, webhook events and cursors."""
 
-    def __init__(self, path: str | Path = "truecraft.db") -> None:
+    def __init__(self, path: str | Path = "truecraft.db", clock=now_utc) -> None:
         self.path = str(path)
+        self.clock = clock  # when a change happened: audit times and received_at
         if self.path != ":memory:":
             private_file(self.path)
         self._lock = threading.RLock()
@@ -167,7 +168,7 @@ class Journal(RecordsMixin):
             cur = self._db.execute(
                 "INSERT INTO orders (platform, platform_order_id, data, raw, version, received_at)"
                 " VALUES (?,?,?,?,?,?)",
-                (*order.key, dumps(data), dumps(dict(order.raw)), version, now_utc().isoformat()))
+                (*order.key, dumps(data), dumps(dict(order.raw)), version, self.clock().isoformat()))
             oid = format_order_id(cur.lastrowid)
             self._audit(oid, "received", "", f"{order.platform.label} #{order.platform_order_id}",
                         source or order.platform.value)
@@ -261,11 +262,16 @@ class Journal(RecordsMixin):
         """
         seq = parse_order_id(order_id)
         with self.transaction():
-            row = self._db.execute("SELECT fields FROM orders WHERE seq=?", (seq,)).fetchone()
+            row = self._db.execute("SELECT fields, data FROM orders WHERE seq=?", (seq,)).fetchone()
             if row is None:
                 raise KeyError(order_id)
             fields = loads(row["fields"])
             changed = {k: v for k, v in values.items() if fields.get(k, "") != v}
+            shown = dict(fields)
+            if "status" in changed and not fields.get("status"):  # the Status the row showed before
+                derived = DEFAULT_STATUS.get(OrderState(loads(row["data"]).get("state", "paid")), "")
+                # (unknown when the platform's new state already implies the new Status)
+                shown["status"] = derived if derived != changed["status"] else ""
             if not changed:
                 return False
             dirty = fields.get("_dirty", {})
@@ -273,7 +279,7 @@ class Journal(RecordsMixin):
                 if push:
                     dirty[key] = True
                 if audit:
-                    self._audit(order_id, f"{key} changed", str(fields.get(key, "")), str(value),
+                    self._audit(order_id, f"{key} changed", str(shown.get(key, "")), str(value),
                                 source, editor)
                 fields[key] = value
             if dirty:

@@ -23,10 +23,11 @@ class RecordsMixin:
             self._audit(order_id, kind, old, new, source, editor, detail)
 
     def _audit(self, order_id, kind, old="", new="", source="", editor="", detail="") -> None:
+        # Timed by the journal's clock: the moment the change happened (the demo runs a story clock).
         self._db.execute(
             "INSERT INTO audit (at, order_id, kind, old, new, source, editor, detail)"
             " VALUES (?,?,?,?,?,?,?,?)",
-            (now_utc().isoformat(), order_id, kind, old, new, source, editor, detail))
+            (self.clock().isoformat(), order_id, kind, old, new, source, editor, detail))
 
     def audit_entries(self, order_id: str | None = None, unwritten_only: bool = False) -> list[dict]:
         """Audit entries, oldest first."""
@@ -41,6 +42,15 @@ class RecordsMixin:
         """Record that these audit entries are in the Audit Log tab."""
         with self.transaction():
             self._db.executemany("UPDATE audit SET in_sheet=1 WHERE id=?", [(i,) for i in ids])
+
+    def mark_audit_unwritten(self, ids: Iterable[int]) -> None:
+        """These audit entries went missing from the Audit Log tab: the next flush adds them again."""
+        with self.transaction():
+            self._db.executemany("UPDATE audit SET in_sheet=0 WHERE id=?", [(i,) for i in ids])
+
+    def written_audit_ids(self) -> set[int]:
+        """Ids of audit entries the Audit Log tab should show."""
+        return {r[0] for r in self.execute("SELECT id FROM audit WHERE in_sheet=1").fetchall()}
 
     # -- events, cursors, quarantine, kv -----------------------------------
     def record_event(self, source: str, event_id: str, topic: str, body: str) -> bool:

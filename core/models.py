@@ -57,6 +57,14 @@ class OrderState(str, enum.Enum):
     REFUNDED = "refunded"
 
 
+# The Status a row starts with, from the platform's state (until a person or TrueCraft sets one).
+DEFAULT_STATUS = {
+    OrderState.PENDING: "UNFULFILLED", OrderState.PAID: "UNFULFILLED",
+    OrderState.PARTIALLY_FULFILLED: "IN PROGRESS", OrderState.FULFILLED: "FULFILLED",
+    OrderState.CANCELLED: "CANCELLED", OrderState.REFUNDED: "CANCELLED",
+}
+
+
 def utc(value: datetime) -> datetime:
     """Return `value` as an aware UTC datetime; naive input is rejected."""
     if value.tzinfo is None or value.utcoffset() is None:

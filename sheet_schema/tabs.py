@@ -198,6 +198,7 @@ AUDIT_LOG_TAB = Tab(
     columns=(
         C("entry", "Entry #", "int", width=60),
         C("at", "When", "datetime", width=125, number_format=DT),
+        C("zone", "Time Zone", width=150),
         C("order_id", "Order ID", width=80),
         C("kind", "What", width=200, wrap=True),
         C("old", "Old", width=200, wrap=True),

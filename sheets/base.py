@@ -25,6 +25,9 @@ class TabData:
     name: str
     rows: list[list[str]]
     exists: bool = True
+    # 0-based columns whose values were read below the header; None = every column. A watch
+    # cycle reads only what people can change, so other cells are blank here, not "empty".
+    read_cols: frozenset[int] | None = None
 
     @property
     def header(self) -> list[str]:
@@ -68,6 +71,7 @@ class SheetBackend(abc.ABC):
     """A spreadsheet TrueCraft keeps in sync with the journal."""
 
     name: str = "sheet"
+    selective: bool = False  # True: reads only the ranges a cycle needs (see sheets/watch_read.py)
 
     @abc.abstractmethod
     def read(self, tabs: list[str]) -> dict[str, TabData]:

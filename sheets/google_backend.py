@@ -20,6 +20,7 @@ from google.oauth2 import service_account
 from core.http import RequestBudget, RetryingMixin, RetryPolicy
 from sheet_schema.schema import col_letter, quote_tab
 from sheets.base import SheetBackend, SheetUnavailable, TabData, WriteBatch
+from sheets.prewrite import TabsChanged, fresh_for_write, remap_to_headers
 from sheets.google_append import AppendReport, Appender, format_requests
 from sheets.google_rows import api_value, split_by_size
 from sheets.verify import apply_deltas, keyed_tabs, reaim
@@ -42,6 +43,7 @@ class GoogleSession(RetryingMixin, AuthorizedSession):
         self.base_url = base_url.rstrip("/")
         self.policy, self.budget = policy, budget
         self.requests_sent = 0
+        self.bytes_received = 0  # response bodies, for the scale benchmark (bench/sheet_scale.py)
 
     def request(self, method, url, *args, **kwargs):
         """Redirect, count, and send with retries."""
@@ -50,7 +52,9 @@ class GoogleSession(RetryingMixin, AuthorizedSession):
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.policy.timeout
         self.requests_sent += 1
-        return super().request(method, url, *args, **kwargs)
+        resp = super().request(method, url, *args, **kwargs)
+        self.bytes_received += len(resp.content or b"")
+        return resp
 
     def is_idempotent(self, method: str, url: str, kwargs: dict) -> bool:
         """values.append and batchUpdates that add things are not (FACTS 4); reads and cell writes are."""
@@ -91,6 +95,7 @@ class GoogleSheetsBackend(SheetBackend):
     """A Google Sheet, through gspread."""
 
     name = "Google Sheets"
+    selective = True
 
     def __init__(self, sheet_id: str, credentials_file: str, base_url: str = GOOGLE_BASE,
                  budget_per_minute: int = 50, policy: RetryPolicy | None = None) -> None:
@@ -112,6 +117,7 @@ class GoogleSheetsBackend(SheetBackend):
         self._titles: dict[str, int] = {}
         self._headers: dict[str, list[str]] = {}  # header rows from the latest read, for appends
         self.last_append = AppendReport()
+        self.layout_epoch = 0  # bumped when a write finds a header row changed since the cycle's read
 
     def describe(self) -> str:
         """Which sheet."""
@@ -160,6 +166,33 @@ class GoogleSheetsBackend(SheetBackend):
             self._headers[tab] = out[tab].header
         return out
 
+    def tab_titles(self) -> set[str]:
+        """Titles of the tabs the spreadsheet has (as of the last metadata fetch)."""
+        self.spreadsheet  # noqa: B018 - opens and loads metadata the first time
+        return set(self._titles)
+
+    def read_ranges(self, ranges: list[str]) -> list[list[list[str]]]:
+        """The values of each A1 range, in one values.batchGet; a vanished tab refreshes the tab list first."""
+        if not ranges:
+            return []
+        try:
+            # prettyPrint=false: Google's JSON without indentation (a system parameter of every Google
+            # API), a third of the bytes for a column of short values.
+            resp = self.spreadsheet.values_batch_get(
+                ranges, params={"valueRenderOption": "FORMATTED_VALUE", "prettyPrint": "false"})
+        except gspread.exceptions.APIError as exc:
+            if exc.code == 400:  # a tab was renamed or deleted since we looked: the caller asks again
+                self.refresh_metadata()
+                raise TabsChanged(plain_error(exc)) from exc
+            raise SheetUnavailable(plain_error(exc)) from exc
+        except (requests.RequestException, GoogleAuthError) as exc:
+            raise SheetUnavailable(plain_error(exc)) from exc
+        return [[[str(v) for v in row] for row in vr.get("values", [])] for vr in resp.get("valueRanges", [])]
+
+    def remember_header(self, tab: str, header: list[str]) -> None:
+        """The header row as last read: appends and verified writes are laid out against it."""
+        self._headers[tab] = list(header)
+
     def write(self, batch: WriteBatch) -> None:
         """Changed cells by values.batchUpdate, new rows by values.append, then their data-row look.
 
@@ -169,10 +202,18 @@ class GoogleSheetsBackend(SheetBackend):
         from sheet_schema.tabs import WORKBOOK
 
         sh = self.spreadsheet
-        updates = batch.updates
-        if keyed_tabs(updates):
-            # One read right before writing: a sort during this cycle can't move a value to another order.
-            fresh = self.read(keyed_tabs(updates))
+        updates, appends = batch.updates, batch.appends
+        check = sorted(set(keyed_tabs(updates)) | {t for t, rows in appends.items() if rows})
+        if check:
+            # One read right before writing (headers, keys; small tabs whole): a sort or a moved
+            # column during this cycle can't send a value to another order or another column.
+            fresh = fresh_for_write(self, check)
+            updates, appends = remap_to_headers(updates, appends, self._headers, fresh)
+            for tab, data in fresh.items():
+                if data.exists and data.header:
+                    if self._headers.get(tab) not in (None, data.header):
+                        self.layout_epoch += 1  # the watch reader re-reads headers next cycle
+                    self._headers[tab] = data.header
             updates, moved, dropped = reaim(updates, fresh)
             updates = apply_deltas(updates, fresh)
             if moved or dropped:
@@ -185,7 +226,7 @@ class GoogleSheetsBackend(SheetBackend):
         report = AppendReport()
         self.last_append = report
         tabs = {t.name: t for t in WORKBOOK.tabs}
-        appends = {tab: [[api_value(v) for v in row] for row in rows] for tab, rows in batch.appends.items()}
+        appends = {tab: [[api_value(v) for v in row] for row in rows] for tab, rows in appends.items()}
         for tab, rows in appends.items():
             if rows:
                 self._call(Appender(self, tabs.get(tab), self._headers.get(tab)).append, tab, rows, report)

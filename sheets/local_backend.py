@@ -25,6 +25,9 @@ from sheets.rows import SHEET_TIME
 from sheets.local_layout import apply_layout, refresh_feed, restyle
 
 
+SERVICE_NAME = "TrueCraft"
+
+
 def _signature(path: Path) -> str:
     """Content hash: mtime alone misses two saves within one clock tick."""
     if not path.exists():
@@ -55,6 +58,8 @@ class LocalWorkbookBackend(SheetBackend):
     """Tabs in an .xlsx file on disk."""
 
     name = "local workbook"
+
+    last_editor = ""  # who saved the file we last read (not TrueCraft), for the Audit Log's Editor
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).resolve()
@@ -91,6 +96,9 @@ class LocalWorkbookBackend(SheetBackend):
         with self._lock:
             self._read_signature = _signature(self.path)
             wb = self._load()
+        # Excel and LibreOffice record who saved the file last; edits found in this read are theirs.
+        who = str(wb.properties.lastModifiedBy or "").strip()
+        self.last_editor = "" if who == SERVICE_NAME else who[:200]
         out = {}
         for name in tabs:
             if name not in wb.sheetnames:
@@ -152,6 +160,7 @@ class LocalWorkbookBackend(SheetBackend):
         self.path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".truecraft-", suffix=".xlsx", dir=self.path.parent)
         os.close(fd)
+        wb.properties.lastModifiedBy = SERVICE_NAME  # so a person's next save is told apart from ours
         try:
             wb.save(tmp)
             if DASHBOARD in wb.sheetnames:  # each Dashboard formula saved with its result, for previews

@@ -10,14 +10,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.journal import StoredOrder
-from core.models import OrderState
+from core.models import DEFAULT_STATUS
 from sheet_schema.schema import Column, Tab, normalise_header
 
-DEFAULT_STATUS = {
-    OrderState.PENDING: "UNFULFILLED", OrderState.PAID: "UNFULFILLED",
-    OrderState.PARTIALLY_FULFILLED: "IN PROGRESS", OrderState.FULFILLED: "FULFILLED",
-    OrderState.CANCELLED: "CANCELLED", OrderState.REFUNDED: "CANCELLED",
-}
 
 
 NOT_COUNTED = ("MERGED", "CANCELLED")  # not real sales: left out of order counts and money spent
@@ -100,6 +95,20 @@ def _digits(shown: str) -> str:
     """'$1,234.00' -> '1234.00', '-£5.00' -> '-5.00': a shown amount without symbol or grouping."""
     kept = "".join(ch for ch in shown if ch.isdigit() or ch in ".-")
     return kept if kept.strip("-.") else shown
+
+
+def editable_values(stored: StoredOrder) -> dict[str, Any]:
+    """What the journal says the columns people may edit should show (cheap: no times, no items)."""
+    o, f = stored.order, stored.fields
+    last = o.shipments[-1] if o.shipments else None
+    return {
+        "ship_to": f.get("ship_to") or o.ship_to.one_line(),
+        "status": f.get("status") or DEFAULT_STATUS[o.state],
+        "carrier": f.get("carrier") or (last.carrier if last else ""),
+        "tracking": f.get("tracking") or (last.tracking_number if last else ""),
+        "linked_orders": f.get("linked_orders", ""),
+        "notes": f.get("notes") or o.notes,
+    }
 
 
 def order_row(stored: StoredOrder, tz: str = "UTC") -> dict[str, Any]:

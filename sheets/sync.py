@@ -1,9 +1,10 @@
 """Journal -> sheet: one read, one batched write, rows found by Order ID, exactly once.
 
-A flush reads the Orders and Audit Log tabs in one request, finds each order's
-row by its Order ID, writes only the cells that differ (service-owned columns,
-plus editable ones the service deliberately changed), appends orders the sheet
-does not show, and only then marks them written in the journal. A crash after
+A flush reads the sheet in one request, finds each order's row by its Order ID,
+writes the cells that differ (service-owned columns, plus editable ones the service
+deliberately changed), appends orders the sheet does not show, and only then marks
+them written in the journal. On Google a cycle reads only the Order ID and editable
+columns (sheets/watch_read.py), so a changed order's service cells are all written. A crash after
 the write but before the mark is harmless: the next flush finds the rows by
 Order ID and has nothing left to change.
 """
@@ -12,12 +13,14 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from core.journal import Journal, StoredOrder, now_utc
-from sheet_schema.tabs import AUDIT_LOG, AUDIT_LOG_TAB, ORDERS, ORDERS_TAB, WORKBOOK
+from sheet_schema.tabs import AUDIT_LOG, AUDIT_LOG_TAB, CUSTOMERS, CUSTOMERS_TAB, ORDERS, ORDERS_TAB, WORKBOOK
 from sheets.base import CellRun, SheetBackend, SheetChanged, SheetUnavailable, TabData, WriteBatch
-from sheets.rows import Layout, cell_value, format_time, order_row, runs_for_row, same_value
+from sheets.audit_lines import sheet_line
+from sheets.rows import Layout, cell_value, order_row, runs_for_row, same_value
+from sheets.sheet_check import CHECK_MINUTES, SheetCheck
+from sheets.watch_read import WatchReader
 
 log = logging.getLogger("truecraft.sheet")
 
@@ -28,6 +31,7 @@ class Snapshot:
 
     layout: Layout
     tabs: dict[str, TabData]
+    checked: bool = False  # this cycle ran the slower check of the service-owned tabs
 
     @property
     def orders(self) -> TabData:
@@ -60,57 +64,77 @@ class SheetSync:
     """Keeps the sheet showing exactly what the journal holds."""
 
     def __init__(self, journal: Journal, backend: SheetBackend, tz: str = "UTC",
-                 threshold: int = 70) -> None:
+                 threshold: int = 70, check_minutes: float = CHECK_MINUTES) -> None:
         self.journal, self.backend, self.tz, self.threshold = journal, backend, tz, threshold
+        # Google: a cycle reads only what people edit; a local workbook is read whole (it's local).
+        self.reader = WatchReader(backend) if backend.selective else None
+        self.check = SheetCheck(journal, backend, self.reader, check_minutes) if self.reader else None
+
+    def _read(self, names: list[str], fresh: bool = False) -> dict[str, TabData]:
+        if self.reader is None:
+            return self.backend.read(names)
+        if fresh:
+            self.reader.forget()
+        return self.reader.read(names)
 
     def read_orders(self, extra: tuple[str, ...] = ()) -> "Snapshot":
         """One read of Orders + Audit Log (+ extra tabs); repairs the layout first if tabs or headers went missing."""
         names = [ORDERS, AUDIT_LOG, *extra]
-        data = self.backend.read(names)
+        checked = self.check is not None and self.check.due()
+        repair = checked and self.check.run()
+        data = self._read(names)
         orders, audit = data[ORDERS], data[AUDIT_LOG]
         layout = Layout.from_header(ORDERS_TAB, orders.header)
         audit_layout = Layout.from_header(AUDIT_LOG_TAB, audit.header)
-        if orders.exists and not any(h.strip() for h in orders.header) and len(orders.rows) > 1:
-            self._restore_header(orders)
-            data = self.backend.read(names)
+        cleared = [t for t in (orders, data.get(CUSTOMERS)) if t is not None and t.exists and t.read_cols is None
+                   and not any(h.strip() for h in t.header) and len(t.rows) > 1]
+        for tab in cleared:
+            self._restore_header(tab)
+        if cleared:
+            data = self._read(names, fresh=True)
             orders, audit = data[ORDERS], data[AUDIT_LOG]
             layout = Layout.from_header(ORDERS_TAB, orders.header)
         elif not layout.missing and orders.header:
-            self._remember_header(orders.header)
+            self._remember_header(ORDERS, orders.header)
+        customers = data.get(CUSTOMERS)
+        if customers is not None and customers.header and not Layout.from_header(CUSTOMERS_TAB, customers.header).missing:
+            self._remember_header(CUSTOMERS, customers.header)
         broken = [t for t in data.values() if not t.exists] or layout.missing or audit_layout.missing
-        if broken:
+        if broken or repair:
             what = self.backend.init_layout(WORKBOOK, self.threshold)
             if what:
                 self.journal.audit(None, "sheet layout set up or repaired", "", f"{len(what)} change(s)",
                                    "truecraft", detail="; ".join(what)[:4000])
-            data = self.backend.read(names)
+            data = self._read(names, fresh=True)
             layout = Layout.from_header(ORDERS_TAB, data[ORDERS].header)
-        return Snapshot(layout, data)
+        return Snapshot(layout, data, checked)
 
-    def _remember_header(self, header: list[str]) -> None:
-        """Keep the last good Orders header, so a cleared header row can be put back where it was."""
+    def _remember_header(self, tab: str, header: list[str]) -> None:
+        """Keep the last good header row, so a cleared header row can be put back where it was."""
         text = json.dumps(header)
-        if self.journal.kv_get("layout:Orders") != text:
-            self.journal.kv_set("layout:Orders", text)
+        if self.journal.kv_get(f"layout:{tab}") != text:
+            self.journal.kv_set(f"layout:{tab}", text)
 
-    def _restore_header(self, orders: TabData) -> None:
+    def _restore_header(self, data: TabData) -> None:
         """Someone cleared the header row above existing data: put back the header the data belongs to."""
-        saved = self.journal.kv_get("layout:Orders")
+        saved = self.journal.kv_get(f"layout:{data.name}")
         if not saved:
             raise SheetUnavailable(
-                "The Orders header row is empty but the tab has data. Undo the change (Ctrl+Z) or type the "
+                f"The {data.name} header row is empty but the tab has data. Undo the change (Ctrl+Z) or type the "
                 "headers back; TrueCraft won't write to the tab until then, so nothing lands in the wrong column.")
         header = json.loads(saved)
-        # The data may have moved since (a column inserted just before the header was cleared):
-        # line the header up with where the Order IDs actually are.
-        id_col = _column_of_order_ids(orders.rows[1:])
-        saved_col = next((i for i, h in enumerate(header) if h.strip().casefold() == "order id"), 0)
-        offset = (id_col - saved_col) if id_col is not None else 0
+        offset = 0
+        if data.name == ORDERS:
+            # The data may have moved since (a column inserted just before the header was cleared):
+            # line the header up with where the Order IDs actually are.
+            id_col = _column_of_order_ids(data.rows[1:])
+            saved_col = next((i for i, h in enumerate(header) if h.strip().casefold() == "order id"), 0)
+            offset = (id_col - saved_col) if id_col is not None else 0
         if offset < 0:
             raise SheetUnavailable("The Orders header row is empty and the columns moved; type the headers back "
                                    "(or undo) and TrueCraft will carry on.")
-        self.backend.write(WriteBatch(updates=[CellRun(ORDERS, 0, offset, header)]))
-        self.journal.audit(None, "header row restored", "", "Orders header row was empty", "truecraft",
+        self.backend.write(WriteBatch(updates=[CellRun(data.name, 0, offset, header)]))
+        self.journal.audit(None, "header row restored", "", f"{data.name} header row was empty", "truecraft",
                            detail=", ".join(header)[:4000])
 
     def flush(self, full: bool = False, snapshot: "Snapshot | None" = None,
@@ -124,6 +148,8 @@ class SheetSync:
             try:
                 return self._flush(full, snapshot if attempt == 0 else None, extra)
             except SheetChanged:
+                if self.reader is not None:
+                    self.reader.forget()
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
@@ -153,7 +179,7 @@ class SheetSync:
                     report.restored.append(stored.order_id)
                 appends.append(layout.full_row(values))
             else:
-                cells = self._changed_cells(layout, orders_tab.rows[row_idx], values, stored)
+                cells = self._changed_cells(layout, orders_tab.rows[row_idx], values, stored, orders_tab.read_cols)
                 if cells:
                     batch.updates.extend(runs_for_row(ORDERS, row_idx, cells, key=stored.order_id))
                     report.updated_rows += 1
@@ -164,13 +190,20 @@ class SheetSync:
         report.appended = len(appends)
         report.audit_rows = len(audit_ids)
         report.cells = batch.cell_count()
+        unconfirmed = bool(audit_ids) and audit_tab.read_cols is not None
+        if unconfirmed:  # until marked: a crash now means "these lines may be in the tab already"
+            self.journal.kv_set("sheet:audit_unconfirmed", "1")
         if not batch.is_empty():
             self.backend.write(batch)
+            if self.reader is not None:
+                self.reader.after_write(batch)
             self._audit_lost_answers()
         for done in batch.on_written:  # e.g. stock movements count as applied only now
             done()
         self.journal.mark_written(written)
         self.journal.mark_audit_written(audit_ids)
+        if unconfirmed:
+            self.journal.kv_set("sheet:audit_unconfirmed", "")
         for oid in report.restored:
             self.journal.audit(oid, "row restored", "", "row was missing from the sheet", "truecraft")
         self.journal.kv_set("health:last_sheet_write", now_utc().isoformat())
@@ -190,17 +223,20 @@ class SheetSync:
                                "TrueCraft read the tab again, found the rows that had landed by their ID, "
                                "and sent only the missing ones, so nothing is doubled."))
 
-    def _changed_cells(self, layout: Layout, shown: list[str], values: dict,
-                       stored: StoredOrder) -> dict[int, object]:
-        """Cells whose sheet value differs from what the journal says it should be."""
+    def _changed_cells(self, layout: Layout, shown: list[str], values: dict, stored: StoredOrder,
+                       read_cols: frozenset[int] | None = None) -> dict[int, object]:
+        """Cells whose sheet value differs from what the journal says it should be (unread cells: all)."""
         dirty = stored.fields.get("_dirty", {})
         cells: dict[int, object] = {}
         for key, idx in layout.positions.items():
             column = ORDERS_TAB.column(key)
             if key == "order_id" or (column.editable and key not in dirty):
                 continue  # a person's typing is never overwritten unless we changed it on purpose
-            current = shown[idx] if idx < len(shown) else ""
             wanted = cell_value(column, values.get(key, ""))
+            if read_cols is not None and idx not in read_cols:
+                cells[idx] = wanted  # not read this cycle: the journal says the row changed, so write it
+                continue
+            current = shown[idx] if idx < len(shown) else ""
             if not same_value(column, current, wanted):
                 cells[idx] = wanted
         return cells
@@ -210,16 +246,18 @@ class SheetSync:
         if not entries:
             return []
         layout = Layout.from_header(AUDIT_LOG_TAB, audit_tab.header)
-        shown = set(layout.index_rows(audit_tab.rows))
+        if audit_tab.read_cols is None:
+            shown = set(layout.index_rows(audit_tab.rows))
+        elif self.journal.kv_get("sheet:audit_unconfirmed") and self.check is not None:
+            # the last append of audit lines was never confirmed (a crash): look before adding again
+            shown = {v.strip() for v in self.check.read_column(AUDIT_LOG, "entry") or []}
+        else:
+            shown = set()  # the journal knows which lines the tab has; the tab is not read back
         rows = []
         for e in entries:
-            if str(e["id"]) in shown:
-                continue
-            rows.append(layout.full_row({
-                "entry": e["id"], "at": format_time(datetime.fromisoformat(e["at"]), self.tz),
-                "order_id": e["order_id"] or "", "kind": e["kind"], "old": e["old"] or "",
-                "new": e["new"] or "", "source": e["source"] or "", "editor": e["editor"] or "",
-                "detail": e["detail"] or ""}))
+            line = sheet_line(e, self.tz)  # words for people; the journal keeps the machine detail
+            if line is not None and str(e["id"]) not in shown:
+                rows.append(layout.full_row(line))
         if rows:
             batch.appends[AUDIT_LOG] = rows
         return [e["id"] for e in entries]

@@ -50,6 +50,7 @@ class FulfilmentService:
         self.on_movements = on_movements
         self.sku_lookup = sku_lookup or _item_sku
         self._bundles = bundles or {}
+        self.editor_for: Callable[[str], str] = lambda order_id: ""  # who edited a row (Apps Script)
         self.tracks_stock = False  # the Inventory tab lists SKUs: unmapped shipped lines are reported
         self.outbox = Outbox(journal)
         self.ledger = MovementLedger(journal)
@@ -118,17 +119,20 @@ class FulfilmentService:
         return messages
 
     def _on_AddressChanged(self, x: d.AddressChanged) -> str:
-        self.journal.set_fields(x.order_id, source="sheet", editor=x.editor, audit=False, ship_to=x.new)
-        self.journal.audit(x.order_id, "address changed after order", x.old, x.new, "sheet", x.editor)
+        editor = x.editor or self.editor_for(x.order_id)
+        self.journal.set_fields(x.order_id, source="sheet", editor=editor, audit=False, ship_to=x.new)
+        self.journal.audit(x.order_id, "address changed after order", x.old, x.new, "sheet", editor)
         self.set_sync(x.order_id, "Address changed after order — it ships to the new address")
         return "address changed after order"
 
     def _on_SetFields(self, x: d.SetFields) -> str:
-        self.journal.set_fields(x.order_id, source=x.source, push=x.push, **x.values)
+        editor = self.editor_for(x.order_id) if x.source == "sheet" else ""
+        self.journal.set_fields(x.order_id, source=x.source, editor=editor, push=x.push, **x.values)
         return ""
 
     def _on_Record(self, x: d.Record) -> str:
-        self.journal.set_fields(x.order_id, source="sheet", push=x.push, status=x.status)
+        self.journal.set_fields(x.order_id, source="sheet", editor=self.editor_for(x.order_id), push=x.push,
+                                status=x.status)
         if x.status != "FULFILLED" and self.outbox.withdraw(x.order_id, "push", self.now()):
             self.journal.audit(x.order_id, "fulfilment withdrawn", "FULFILLED", x.status, "sheet")
             self.set_sync(x.order_id, f"Not shipped: Status changed to {x.status} before it was sent")
@@ -150,7 +154,7 @@ class FulfilmentService:
         if entry.state != "decided":
             return ""  # already sent or confirmed with this tracking number
         self.journal.audit(x.order_id, "fulfilment decided", "", f"{x.carrier} {x.tracking}".strip(),
-                           "sheet", detail=f"to {x.ship_to}" if x.ship_to else "")
+                           "truecraft", detail=f"to {x.ship_to}" if x.ship_to else "")
         self.set_sync(x.order_id, f"Queued for {label}…" if x.platform != Platform.MANUAL.value
                       else "Queued…")
         return f"queued for {label}"

@@ -51,7 +51,8 @@ def running(make_rig):
     r = next(i for i, row in enumerate(rows) if platform_order_id(3) in row)
     rig.sheet.standin.human_set(rig.sheet.sid, ORDERS, f"{chr(65 + rows[0].index('Notes'))}{r + 1}", NOTE)
     # the note is journalled (and so can be restored) once the watch has seen it
-    assert wait_for(lambda: "notes changed" in _audit_kinds(rig.sheet) and rig.serve.health().get("backlog") == 0, 20)
+    assert wait_for(lambda: any(str(k).startswith("Notes (blank) → ") for k in _audit_kinds(rig.sheet))
+                    and rig.serve.health().get("backlog") == 0, 20)
     return rig
 
 

@@ -8,7 +8,7 @@ from automations.runner import Runner
 from core.config import Settings
 from core.journal import Journal
 from demo.day import Buyer, etsy, square
-from sheet_schema.tabs import INVENTORY, ORDERS, SKU_MAP, WORKBOOK
+from sheet_schema.tabs import INVENTORY, MANUAL_ENTRY, ORDERS, SKU_MAP, WORKBOOK
 from sheets.local_backend import LocalWorkbookBackend
 from tests.sheet_people.conftest import table
 
@@ -114,3 +114,27 @@ def test_mapping_the_line_afterwards_moves_its_stock_once(shop):
     assert "Stock not moved" not in orders["TC-1"]["Sync"]
     earrings = next(r for r in table(wb, SKU_MAP) if r["Listing Key"] == key)
     assert earrings["Stock"] == "Shipping it takes stock from EAR-TC"
+
+
+def test_a_craft_fair_row_moves_stock_when_it_ships(shop):
+    runner, path = shop
+    # given a sale typed on the Manual Entry tab at a craft fair (SKU MUG-SPK, 3 mugs)
+    wb = load_workbook(path)
+    ws = wb[MANUAL_ENTRY]
+    header = [c.value for c in ws[1]]
+    for col, value in {"Date": "2026-11-28", "Customer": "Walk-up Wendy", "Item": "Stoneware Mug",
+                       "SKU": "MUG-SPK", "Quantity": "3", "Unit Price": "30"}.items():
+        ws.cell(row=2, column=header.index(col) + 1, value=value)
+    wb.save(path)
+    runner.watch()
+    runner.watch()
+    oid = next(r["Order ID"] for r in table(load_workbook(path), ORDERS) if r["Platform"] == "Manual")
+    # when it is handed over (FULFILLED, no tracking needed for a craft fair)
+    _type(path, ORDERS, "Order ID", {oid: {"Status": "FULFILLED"}})
+    runner.watch()
+    runner.push_pending()
+    runner.watch()
+    runner.watch()
+    # then the mugs left the shelf through the same SKU lookup as every channel
+    stock = {r["Internal SKU"]: r for r in table(load_workbook(path), INVENTORY)}
+    assert int(stock["MUG-SPK"]["On Hand"]) == 7 and f"{oid} shipped" in stock["MUG-SPK"]["Last Movement"]

@@ -53,10 +53,16 @@ class StandinState:
         return None
 
 
-def _json(status: int, body: dict, headers: dict | None = None) -> Response:
-    """A JSON response with Google's content type."""
-    return Response(json.dumps(body, indent=2, ensure_ascii=False), status=status,
-                    headers=headers or {}, content_type="application/json; charset=UTF-8")
+def _json(status: int, body: dict, headers: dict | None = None, pretty: bool = True) -> Response:
+    """A JSON response with Google's content type.
+
+    Google indents its JSON unless the request says `prettyPrint=false`, a system parameter of
+    every Google REST API (https://cloud.google.com/apis/docs/system-parameters: "Returns
+    response with indentations and line breaks. Default true").
+    """
+    text = (json.dumps(body, indent=2, ensure_ascii=False) if pretty
+            else json.dumps(body, ensure_ascii=False, separators=(",", ":")))
+    return Response(text, status=status, headers=headers or {}, content_type="application/json; charset=UTF-8")
 
 
 def _fault_error(code: int, method: str) -> ApiError:
@@ -113,8 +119,9 @@ class SheetsApp:
             if request.content_length and request.content_length > MAX_BODY_BYTES:
                 request.get_data()  # drain it, so the client reads our answer instead of a reset
                 raise ApiError(400, _TOO_BIG)
+            pretty = str(query.get("prettyPrint", "true")).lower() != "false"
             with self.state.lock:
-                return _json(200, self.route(request, path))
+                return _json(200, self.route(request, path), pretty=pretty)
         except ApiError as err:
             return _json(err.code, err.body())
 

@@ -1,0 +1,132 @@
+"""Benchmark: what one steady-state watch cycle costs as the shop's history grows (issue 16).
+
+A year of a busy shop, N orders spread over 365 days (all but the last week FULFILLED
+with a tracking number), about 5 Audit Log lines per order, in the journal and in the
+sheet. Runs the real gspread against the Sheets stand-in on loopback and prints, side
+by side: response bytes downloaded per cycle (JSON as Google sends it, before any
+gzip), API requests per cycle and seconds per cycle, averaged over a few cycles in
+which nobody edits anything. Then the same for the slower check of the service-owned
+tabs (every TRUECRAFT_SHEET_CHECK_MINUTES, 15 by default).
+Usage:
+    python bench/sheet_scale.py [--sizes 1000,10000,50000] [--cycles 3]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from automations.runner import Runner  # noqa: E402
+from core.config import Settings  # noqa: E402
+from core.http import RetryPolicy  # noqa: E402
+from core.journal import Journal  # noqa: E402
+from core.models import Address, Customer, LineItem, Money, Order, OrderState, Shipment  # noqa: E402
+from sheet_schema.tabs import WORKBOOK  # noqa: E402
+from sheets.google_backend import GoogleSheetsBackend  # noqa: E402
+from tests.standin.sheets_server import SheetsStandin  # noqa: E402
+
+NOW = datetime(2026, 12, 1, 12, tzinfo=timezone.utc)
+ITEMS = ("Linen Wrap Jacket", "Wool Beanie", "Hand-thrown Mug", "Leather Card Wallet", "Beeswax Candle")
+AUDIT_PER_ORDER = 5
+
+
+def year_of_orders(n: int) -> list[Order]:
+    """n orders over the last 365 days; everything older than a week is shipped."""
+    out = []
+    for i in range(n):
+        created = NOW - timedelta(days=365) + timedelta(seconds=i * 365 * 86400 // n)
+        shipped = NOW - created > timedelta(days=7)
+        item = ITEMS[i % len(ITEMS)]
+        out.append(Order(
+            platform=("etsy", "shopify", "square", "amazon")[i % 4], platform_order_id=str(100000 + i),
+            created_at=created, updated_at=created,
+            customer=Customer(f"Buyer {i % (n * 3 // 4 or 1)}", f"b{i % (n * 3 // 4 or 1)}@example.com"),
+            ship_to=Address(line1=f"{i} Main St", city="Portland", region="OR", postal_code="97201", country="US"),
+            items=(LineItem(item, 1, Money("48.00", "USD"), sku=f"SKU-{i % len(ITEMS)}"),),
+            total=Money("48.00", "USD"), state=OrderState.FULFILLED if shipped else OrderState.PAID,
+            shipments=(Shipment("USPS", f"9400111899223{i:09d}", created + timedelta(days=2)),) if shipped else ()))
+    return out
+
+
+def more_audit(journal: Journal, n: int) -> None:
+    """Bring the journal to ~5 audit lines per order (status, e-mail, stock, notes…), as a year would."""
+    kinds = ("status changed", "tracking e-mail sent", "stock taken", "notes changed")
+    rows = [(NOW.isoformat(), f"TC-{i + 1}", kinds[k], "", "done", "truecraft", "", "")
+            for i in range(n) for k in range(AUDIT_PER_ORDER - 1)]
+    with journal.transaction():
+        journal._db.executemany(  # noqa: SLF001 - bulk set-up for a benchmark only
+            "INSERT INTO audit (at, order_id, kind, old, new, source, editor, detail) VALUES (?,?,?,?,?,?,?,?)", rows)
+
+
+def build(tmp: Path, n: int):
+    """A stand-in spreadsheet holding n orders, their customers and ~5n audit lines; the runner on it."""
+    standin = SheetsStandin().start()
+    sid = standin.create_spreadsheet("Scale")
+    cred = standin.write_service_account_file(tmp / "sa.json")
+    backend = GoogleSheetsBackend(sid, str(cred), standin.url, budget_per_minute=10**6,
+                                  policy=RetryPolicy(attempts=3, base=0.01, timeout=600))
+    journal = Journal(tmp / "j.db")
+    backend.init_layout(WORKBOOK)
+    journal.upsert_many(year_of_orders(n))
+    more_audit(journal, n)
+    runner = Runner(Settings(), journal, backend)
+    runner.flush()
+    runner.watch()  # the first cycle writes Customers and SKU Map
+    runner.watch()
+    return standin, backend, runner
+
+
+def measure(backend, runner, cycles: int, check: bool = False) -> tuple[float, float, float]:
+    """(bytes, requests, seconds) per cycle, averaged."""
+    b0, r0 = backend.session.bytes_received, backend.requests_sent
+    t0 = time.perf_counter()
+    for _ in range(cycles):
+        if check:
+            runner.sync.check.last = -1e12  # due now
+        report = runner.watch()
+        assert report.edits == 0, report
+    took = time.perf_counter() - t0
+    return ((backend.session.bytes_received - b0) / cycles, (backend.requests_sent - r0) / cycles, took / cycles)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print one table: per size, the steady-state cycle and the slower check."""
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", default="1000,10000,50000", help="orders in the journal and the sheet")
+    p.add_argument("--cycles", type=int, default=3, help="steady-state cycles to average")
+    args = p.parse_args(argv)
+    rows = []
+    for n in [int(x) for x in args.sizes.split(",") if x]:
+        print(f"  (building {n:,} orders + {n * AUDIT_PER_ORDER:,} audit lines ...)", file=sys.stderr, flush=True)
+        with tempfile.TemporaryDirectory() as d:
+            standin, backend, runner = build(Path(d), n)
+            cycle = measure(backend, runner, args.cycles)
+            slow = measure(backend, runner, 1, check=True)
+            cells = sum(len(r) for t in WORKBOOK.tabs for r in _values(standin, runner, t.name))
+            rows.append((n, cycle, slow, cells))
+            runner.close()
+            standin.stop()
+    base = rows[0][1][2] if rows else 1.0
+    print(f"{'orders':>8} {'MB/cycle':>9} {'req/cycle':>10} {'s/cycle':>8} {'x 1st':>6}   "
+          f"{'check MB':>9} {'check req':>10} {'check s':>8} {'cells':>10}")
+    for n, (mb, req, sec), (cmb, creq, csec), cells in rows:
+        print(f"{n:>8,} {mb / 1e6:>9.3f} {req:>10.1f} {sec:>8.3f} {sec / base:>6.2f}   "
+              f"{cmb / 1e6:>9.3f} {creq:>10.0f} {csec:>8.2f} {cells:>10,}")
+    print("archiving on: not measured (archiving is not built yet)")
+    return 0
+
+
+def _values(standin, runner, tab: str) -> list[list]:
+    try:
+        return standin.values(runner.backend.sheet_id, tab)
+    except KeyError:
+        return []
+
+
+if __name__ == "__main__":
+    sys.exit(main())
