@@ -85,7 +85,7 @@ class DuplicatesFlow:
         newer = self.j.orders_after(self._seen)
         if newer:
             self._seen = max(int(s.order_id[3:]) for s in newer)
-            self.detector.add_history(s.order for s in newer if s.order_id not in skip)
+            self.detector.add_history((s.order for s in newer if s.order_id not in skip), learn=False)
         return len(newer)
 
     # -- intake ---------------------------------------------------------------
@@ -108,7 +108,7 @@ class DuplicatesFlow:
                     if not self.store.add(earlier, later, ka, kb, pair.score, pair.reasons, pair.alert_text()):
                         continue
                     self.j.set_fields(later, source="truecraft", dup_score=pair.score, dup_of=earlier,
-                                      match_reasons="; ".join(pair.reasons))
+                                      match_reasons="; ".join(pair.reasons) + (f". {pair.note}." if pair.note else ""))
                     self.j.audit(later, "possible duplicate flagged", "", pair.alert_text(), "truecraft")
                     raise_alert(self.j, "duplicate", f"{earlier}+{later}",
                                 duplicate_alert(self.j.get(earlier), self.j.get(later), pair.score, pair.reasons))

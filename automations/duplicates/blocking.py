@@ -14,7 +14,8 @@ from collections import defaultdict
 
 from automations.duplicates.scoring import Features
 
-BLOCK_CAP = 40
+BLOCK_CAP = 40  # coarse keys (town, postcode, street word) get half: they are shared more widely
+CONTEXT_MIN = 10  # fewer orders than this around a time: too few to say what is common
 
 
 class BlockIndex:
@@ -25,6 +26,8 @@ class BlockIndex:
         self.blocks: dict[str, list[tuple[float, str]]] = defaultdict(list)
         self.refs: dict[str, set[str]] = defaultdict(set)
         self.features: dict[str, Features] = {}
+        self.times: list[float] = []  # every indexed order's time, sorted
+        self.context: dict[str, list[float]] = defaultdict(list)  # product or amount -> sorted times
 
     def __len__(self) -> int:
         return len(self.features)
@@ -44,6 +47,26 @@ class BlockIndex:
                 insort(block, entry)
         for ref in feat.refs | {feat.key.lower()}:
             self.refs[ref].add(feat.key)
+        if not known:
+            for series in [self.times] + [self.context[k] for k in feat.context_keys()]:
+                if not series or series[-1] <= feat.t:
+                    series.append(feat.t)
+                else:
+                    insort(series, feat.t)
+
+    def share(self, key: str, t: float, window_seconds: float) -> float:
+        """Of the orders within a window of time t, the share carrying context key `key`.
+
+        In a flash sale nearly every order has the same product and price, so agreeing on
+        them says little; on a quiet day it says a lot. 0.0 when nothing is known.
+        """
+        series = self.context.get(key)
+        if not series:
+            return 0.0
+        lo, hi = t - window_seconds, t + window_seconds
+        around = bisect_right(self.times, hi) - bisect_left(self.times, lo)
+        same = bisect_right(series, hi) - bisect_left(series, lo)
+        return same / around if around >= CONTEXT_MIN else 0.0
 
     def candidates(self, feat: Features, window_seconds: float) -> list[Features]:
         """Known orders sharing a key within the window, plus any sharing a sale reference."""
@@ -54,7 +77,7 @@ class BlockIndex:
             if not block:
                 continue
             start, stop = bisect_left(block, lo), bisect_right(block, hi)
-            if stop - start > self.cap:
+            if stop - start > (self.cap if key[0] in "pebnh" else self.cap // 2):
                 continue  # too common to tell people apart; other keys still apply
             found.update(k for _, k in block[start:stop])
         for ref in feat.refs | {feat.key.lower()}:

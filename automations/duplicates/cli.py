@@ -23,6 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print one JSON object per flagged pair instead of a table")
     parser.add_argument("--threshold", type=int, default=None, metavar="N",
                         help="flag pairs scoring at least N (0-100; default TRUECRAFT_DUPLICATE_THRESHOLD or 70)")
+    parser.add_argument("--check-threshold", type=int, default=None, metavar="N",
+                        help="show pairs scoring at least N as 'check' (default TRUECRAFT_DUPLICATE_CHECK_THRESHOLD or 40)")
     parser.add_argument("--window", type=int, default=None, metavar="MINUTES",
                         help="compare orders at most this far apart (default TRUECRAFT_DUPLICATE_WINDOW_MINUTES or 120)")
     parser.add_argument("--sku-map", default=None, metavar="PATH",
@@ -39,7 +41,8 @@ def _read(path: str):
 
 def _table(pairs: list[DuplicatePair]) -> str:
     rows = [("Score", "Order A", "Order B", "Reasons")]
-    rows += [(str(p.score), p.key_a, p.key_b, "; ".join(p.reasons)) for p in pairs]
+    rows += [(f"{p.score}{'' if p.band == 'flag' else '?'}", p.key_a, p.key_b,
+              "; ".join(p.reasons) + (f". {p.note}." if p.note else "")) for p in pairs]
     wa = max(len(r[1]) for r in rows)
     wb = max(len(r[2]) for r in rows)
     lines = []
@@ -71,9 +74,11 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, DomainError) as exc:
         print(f"cannot use the SKU map: {exc}", file=sys.stderr)
         return 1
-    if args.threshold is not None and not 0 <= args.threshold <= 100:
-        print("--threshold must be between 0 and 100", file=sys.stderr)
-        return 1
+    for name in ("threshold", "check_threshold"):
+        value = getattr(args, name, None)
+        if value is not None and not 0 <= value <= 100:
+            print(f"--{name.replace('_', '-')} must be between 0 and 100", file=sys.stderr)
+            return 1
     try:
         orders, errors = _read(str(path))
     except (OSError, DomainError) as exc:
@@ -81,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     for error in errors:
         print(f"line {error.line}: {error.reason}", file=sys.stderr)
-    detector = DuplicateDetector(window_minutes=args.window, threshold=args.threshold, sku_map=sku_map)
+    detector = DuplicateDetector(window_minutes=args.window, threshold=args.threshold, sku_map=sku_map,
+                                 check_threshold=getattr(args, "check_threshold", None))
     bar, tick = _progress(len(orders))
     try:
         pairs = detector.scan(orders, progress=tick)
@@ -90,12 +96,15 @@ def run(args: argparse.Namespace) -> int:
             bar.close()
     if args.json:
         for p in pairs:
-            print(json.dumps({"a": p.key_a, "b": p.key_b, "score": p.score, "reasons": list(p.reasons)},
-                             ensure_ascii=False))
+            print(json.dumps({"a": p.key_a, "b": p.key_b, "score": p.score, "band": p.band,
+                              "reasons": list(p.reasons), "note": p.note}, ensure_ascii=False))
     elif pairs:
         print(_table(pairs))
+    checks = sum(p.band == "check" for p in pairs)
     summary = (f"{len(orders)} orders, {len(pairs)} possible duplicate pair(s) "
                f"(threshold {detector.threshold}, window {detector.window_minutes} min)")
+    if checks:
+        summary += f"; {checks} of them only worth a check (score marked '?', below {detector.threshold})"
     if errors:
         summary += f"; {len(errors)} row(s) skipped"
     print(summary, file=sys.stderr if args.json else sys.stdout)

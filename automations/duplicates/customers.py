@@ -9,10 +9,89 @@ from typing import Iterable
 
 from automations.duplicates.blocking import BlockIndex
 from automations.duplicates.detector import order_key
-from automations.duplicates.scoring import customer_evidence, features
+from automations.duplicates.normalise import Name, first_names_match, last_names_match, street_similarity
+from automations.duplicates.scoring import Features, features
 from core.models import Money, Order
 
 SAME_PERSON = 35  # customer points needed: phone, email, buyer account or name + address
+CUSTOMER_MAX = 50
+NAME_ONLY_CAP = 10  # a matching name with nothing else is not enough to call it one person
+
+
+def _names(a: Name, b: Name) -> tuple[int, str, str]:
+    """(points, evidence, veto reason) for two names."""
+    if a.empty or b.empty:
+        return 0, "", ""
+    straight = (first_names_match(a.first, b.first), last_names_match(a.last, b.last))
+    swapped = (first_names_match(a.first, b.last), last_names_match(a.last, b.first))
+    if straight[0] and straight[1]:
+        kind = straight[0] if straight[0] != "exact" else straight[1]
+        if kind == "exact":
+            return 20, "same name", ""
+        if kind == "initial":
+            return 10, f"{a.shown_first} {a.shown_last}≈{b.shown_first} {b.shown_last}", ""
+        shown = (f"{a.shown_first}≈{b.shown_first}" if straight[0] != "exact"
+                 else f"{a.shown_last}≈{b.shown_last}")
+        return (18 if kind == "nickname" else 15), shown, ""
+    if a.last and b.last and swapped[0] and swapped[1] and straight[0] == "":
+        return 16, "first and last name swapped", ""
+    if straight[0] and not (a.last and b.last):
+        return 5, f"first name {a.shown_first}≈{b.shown_first}", ""
+    if straight[0] and not straight[1]:  # same first name, another family name: likely another person
+        return -15, "", ""
+    if a.first and b.first and not straight[0] and not (swapped[0] and swapped[1]):
+        return 0, "", f"different first name ({a.shown_first} vs {b.shown_first})"
+    return 0, "", ""
+
+
+def customer_evidence(a: Features, b: Features, over_time: bool = False) -> tuple[int, list[str], list[str]]:
+    """(points 0-50, positive evidence, negative evidence) that two orders share a buyer.
+
+    over_time=True (grouping months of orders into customers) forgives a changed
+    address or phone: people move, so only a conflicting name counts against.
+    """
+    points, strong, pos, neg = 0, False, [], []
+    if a.buyer and b.buyer and a.buyer.split(":")[0] == b.buyer.split(":")[0]:
+        if a.buyer == b.buyer:
+            points, strong = points + 45, True
+            pos.append("same buyer account")
+        else:
+            points -= 15
+            neg.append("different buyer accounts")
+    if a.phone and b.phone:
+        if a.phone == b.phone:
+            points, strong = points + 40, True
+            pos.append("phone match")
+        elif not over_time:
+            points -= 10
+            neg.append("different phones")
+    if a.email and b.email and a.email == b.email:
+        points, strong = points + 35, True
+        pos.append("email match")
+    name_points, name_shown, veto = _names(a.name, b.name)
+    if name_shown:
+        pos.append(name_shown)
+    elif name_points < 0:
+        neg.append(f"different last name ({a.name.shown_last} vs {b.name.shown_last})")
+    address_points = 0
+    if a.address.usable and b.address.usable:
+        if a.address.house == b.address.house and a.address.postcode == b.address.postcode:
+            if street_similarity(a.address, b.address) >= 80:
+                address_points = 25
+                pos.append("same street")
+            else:
+                address_points = 5
+        elif not over_time:
+            points -= 15
+            neg.append("different address")
+    strong = strong or address_points >= 25
+    points += address_points + (name_points if strong else min(name_points, NAME_ONLY_CAP))
+    if veto:
+        where = " at the same address" if address_points >= 25 else ""
+        neg.append(veto + where)
+        return 0, pos, neg  # a different person (household member, gift giver) is never a duplicate
+    return max(0, min(points, CUSTOMER_MAX)), pos, neg
+
 
 
 @dataclass

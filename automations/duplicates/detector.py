@@ -3,6 +3,9 @@
 check() scores a new order against every known order within the time window
 (in either direction, so late-arriving history still counts) and against any
 order carrying the same sale reference; scan() does the same for a batch.
+Scores are Fellegi–Sunter match probabilities (model.py) with weights that EM
+estimates from the orders themselves: from the batch in scan(), from the history
+in add_history(). Two bands: "flag" (>= threshold) and "check" (>= check threshold).
 """
 from __future__ import annotations
 
@@ -11,9 +14,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from collections import Counter
+
 from automations.duplicates.blocking import BlockIndex
+from automations.duplicates.model import Model, fit
 from automations.duplicates.products import SkuMap
-from automations.duplicates.scoring import Features, features, score_pair
+from automations.duplicates.compare import IDX
+from automations.duplicates.reasons import explain
+from automations.duplicates.rules import CHECK, SKIP, verdict
+from automations.duplicates.scoring import Features, comparison, features, mirrored
 from core.models import Order
 
 __all__ = ["DuplicateDetector", "DuplicatePair", "SkuMap", "order_key"]
@@ -39,6 +48,8 @@ class DuplicatePair:
     b: Order
     score: int
     reasons: tuple[str, ...] = field(default_factory=tuple)
+    note: str = ""  # what could not be compared, and what to do about it
+    band: str = "flag"  # "flag" (likely) or "check" (worth a look)
 
     @property
     def key_a(self) -> str:
@@ -56,20 +67,29 @@ class DuplicatePair:
         return frozenset({self.key_a, self.key_b})
 
     def alert_text(self) -> str:
-        """'Potential Duplicate - 85% match. Same customer, same product, 8-min gap.'"""
-        heads = [re.sub(r"\s*\(.*$", "", r).strip() for r in self.reasons[:3]]
-        summary = ", ".join(h for h in heads if h)
+        """'Potential duplicate — 78 % match. Same name (…), similar item (…), 58 min apart. <note>.'"""
+        head = "Potential duplicate" if self.band == "flag" else "Check: possible duplicate"
+        summary = ", ".join(self.reasons)
         summary = summary[:1].upper() + summary[1:]
-        return f"Potential Duplicate - {self.score}% match. {summary}."
+        note = f" {self.note}." if self.note else ""
+        return f"{head} — {self.score} % match. {summary}.{note}"
+
+
+MIN_FIT_PAIRS = 50  # fewer candidate pairs than this: keep the default weights
+PRODUCT, AMOUNT = IDX["product"], IDX["amount"]
 
 
 class DuplicateDetector:
     """Sliding-window duplicate finder over an index of known orders."""
 
     def __init__(self, window_minutes: int | None = None, threshold: int | None = None,
-                 sku_map: SkuMap | None = None, dismissed: set[frozenset[str]] | None = None) -> None:
+                 sku_map: SkuMap | None = None, dismissed: set[frozenset[str]] | None = None,
+                 check_threshold: int | None = None, model: Model | None = None) -> None:
         self.window_minutes = window_minutes or _env_int("TRUECRAFT_DUPLICATE_WINDOW_MINUTES", 120)
         self.threshold = threshold if threshold is not None else _env_int("TRUECRAFT_DUPLICATE_THRESHOLD", 70)
+        check = check_threshold if check_threshold is not None else _env_int("TRUECRAFT_DUPLICATE_CHECK_THRESHOLD", 40)
+        self.check_threshold = min(check, self.threshold)
+        self.model = model or Model.default()
         self.sku_map = sku_map or SkuMap()
         self.dismissed = dismissed if dismissed is not None else set()
         self.index = BlockIndex()
@@ -87,23 +107,71 @@ class DuplicateDetector:
         """Remember a NOT DUPLICATE decision so the pair is never flagged again."""
         self.dismissed.add(frozenset({key_a, key_b}))
 
-    def add_history(self, orders: Iterable[Order]) -> None:
-        """Index already-known orders (the journal) without scoring them."""
+    def add_history(self, orders: Iterable[Order], learn: bool = True) -> None:
+        """Index already-known orders (the journal) and, unless told not to, learn the weights from them."""
         for order in sorted(orders, key=lambda o: o.created_at):
             self.index.add(self.features(order))
+        if learn:
+            self.learn(self.index)
 
-    def _score(self, feat: Features, other: Features) -> DuplicatePair | None:
+    def learn(self, index: BlockIndex, pairs: dict | None = None) -> Model:
+        """Re-estimate the model by EM over every candidate pair in `index` (no labels)."""
+        pairs = self._pairs(index) if pairs is None else pairs
+        vectors = Counter(vector for _, _, vector in pairs.values())
+        if sum(vectors.values()) >= MIN_FIT_PAIRS:
+            fitted = fit(vectors, Model.default())
+            self.model = fitted if fitted.plausible() else Model.default()
+        return self.model
+
+    def _pairs(self, index: BlockIndex, progress=None) -> dict[frozenset[str], tuple[Features, Features, tuple[int, ...]]]:
+        """Every candidate pair in `index` once, earlier order first, with its comparison vector."""
+        pairs = {}
+        for feat in index.features.values():
+            if progress is not None:
+                progress(1)
+            for other in index.candidates(feat, self.window_seconds):
+                key = frozenset((feat.key, other.key))
+                if key not in pairs:
+                    first, second = sorted((other, feat), key=lambda f: (f.t, f.key))
+                    pairs[key] = (first, second, comparison(first, second, self.window_minutes))
+        return pairs
+
+    def _common(self, index: BlockIndex, a: Features, b: Features, vector: tuple[int, ...]) -> dict[int, float]:
+        """How common agreeing on this product and this amount is around these orders' time."""
+        common = {}
+        t = (a.t + b.t) / 2
+        if vector[PRODUCT] in (1, 2):
+            shared = set(a.context_keys()[:-1]) & set(b.context_keys()[:-1]) or set(a.context_keys()[:1])
+            common[PRODUCT] = max(index.share(k, t, self.window_seconds) for k in shared)
+        if vector[AMOUNT] == 1:
+            common[AMOUNT] = index.share(a.context_keys()[-1], t, self.window_seconds)
+        return common
+
+    def _score(self, feat: Features, other: Features, index: BlockIndex,
+               vector: tuple[int, ...] | None = None) -> DuplicatePair | None:
         if frozenset({feat.key, other.key}) in self.dismissed:
             return None
-        score, reasons = score_pair(other, feat, self.window_minutes)
-        if score < self.threshold:
-            return None
         first, second = sorted((other, feat), key=lambda f: (f.t, f.key))
-        return DuplicatePair(first.order, second.order, score, reasons)
+        source = mirrored(first, second)
+        if source:
+            return DuplicatePair(first.order, second.order, 100,
+                                 (f"same sale seen on two channels ({source})",))
+        vector = vector or comparison(first, second, self.window_minutes)
+        rule, rule_note = verdict(first, second, vector)
+        if rule == SKIP:
+            return None
+        score = round(100 * self.model.probability(vector, self._common(index, first, second, vector)))
+        if rule == CHECK:
+            score = min(score, self.threshold - 1)
+        if score < self.check_threshold:
+            return None
+        reasons, note = explain(first, second, vector)
+        band = "flag" if score >= self.threshold else "check"
+        return DuplicatePair(first.order, second.order, score, reasons, note or rule_note, band)
 
     def _against(self, feat: Features, index: BlockIndex) -> list[DuplicatePair]:
         pairs = [p for other in index.candidates(feat, self.window_seconds)
-                 if (p := self._score(feat, other)) is not None]
+                 if (p := self._score(feat, other, index)) is not None]
         return sorted(pairs, key=lambda p: (-p.score, p.key_a, p.key_b))
 
     def check(self, order: Order) -> list[DuplicatePair]:
@@ -114,14 +182,18 @@ class DuplicateDetector:
         return pairs
 
     def scan(self, orders: Iterable[Order], progress=None) -> list[DuplicatePair]:
-        """All flagged pairs within a batch of orders (history is not consulted), best first."""
+        """All flagged pairs within a batch of orders (history is not consulted), best first.
+
+        The weights are learnt from this batch first (EM over its candidate pairs).
+        """
         index = BlockIndex()
-        found: dict[frozenset[str], DuplicatePair] = {}
         for order in sorted(orders, key=lambda o: (o.created_at, order_key(o))):
-            feat = self.features(order)
-            for pair in self._against(feat, index):
-                found.setdefault(pair.keys, pair)
-            index.add(feat)
-            if progress is not None:
-                progress(1)
+            index.add(self.features(order))
+        pairs = self._pairs(index, progress)  # compared once, used to learn and then to score
+        self.learn(index, pairs)
+        found: dict[frozenset[str], DuplicatePair] = {}
+        for key, (first, second, vector) in pairs.items():
+            pair = self._score(second, first, index, vector)
+            if pair is not None:
+                found[key] = pair
         return sorted(found.values(), key=lambda p: (-p.score, p.a.created_at, p.key_a, p.key_b))

@@ -11,18 +11,20 @@ from functools import lru_cache
 
 import phonenumbers
 from rapidfuzz import fuzz
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, JaroWinkler
 from unidecode import unidecode
 
-from automations.duplicates.nicknames import NICKNAMES
+import jellyfish
+from nicknames import NickNamer
 
 _NON_WORD = re.compile(r"[^a-z0-9#]+")
 _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir"}
 _SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "phd", "md"}
 
-# Each name -> the formal names it can stand for (a formal name stands for itself).
+# Each name -> the formal names it can stand for (a formal name stands for itself), from the
+# curated `nicknames` dataset (about 2,700 name/nickname pairs) rather than a hand-made table.
 _GROUPS: dict[str, frozenset[str]] = {}
-for _formal, _shorts in NICKNAMES.items():
+for _formal, _shorts in NickNamer().nickname_lookup.items():
     _GROUPS[_formal] = _GROUPS.get(_formal, frozenset()) | {_formal}
     for _short in _shorts:
         _GROUPS[_short] = _GROUPS.get(_short, frozenset()) | {_formal}
@@ -73,20 +75,21 @@ def parse_name(raw: str) -> Name:
 
 
 @lru_cache(maxsize=100_000)
-def soundex(word: str) -> str:
-    """American Soundex code ('rachel' -> 'R240') used as a typo-tolerant block key."""
-    if not word:
-        return ""
-    codes = {**dict.fromkeys("bfpv", "1"), **dict.fromkeys("cgjkqsxz", "2"),
-             **dict.fromkeys("dt", "3"), "l": "4", **dict.fromkeys("mn", "5"), "r": "6"}
-    out, prev = word[0].upper(), codes.get(word[0], "")
-    for ch in word[1:]:
-        code = codes.get(ch, "")
-        if code and code != prev:
-            out += code
-        if ch not in "hw":  # h and w do not separate equal codes
-            prev = code
-    return (out + "000")[:4]
+def phonetic(word: str) -> str:
+    """NYSIIS code ('rachel' and 'rachael' -> 'RACAL'): a typo-tolerant block key (jellyfish)."""
+    return jellyfish.nysiis(word) if word else ""
+
+
+@lru_cache(maxsize=200_000)
+def nickname_related(a: str, b: str) -> bool:
+    """True when one name is a known short form of the other, even if the formal name is spelt
+    differently ('kate' ~ 'catherine' through 'katherine')."""
+    ga, gb = name_groups(a), name_groups(b)
+    if ga & gb:
+        return True
+    if ga == {a} and gb == {b}:
+        return False  # neither is a known nickname: that is a typo question, not a nickname one
+    return any(JaroWinkler.similarity(x, y) >= 0.9 for x in ga for y in gb)
 
 
 def first_names_match(a: str, b: str) -> str:
@@ -95,17 +98,14 @@ def first_names_match(a: str, b: str) -> str:
         return ""
     if a == b:
         return "exact"
-    if name_groups(a) & name_groups(b):
-        return "nickname"
     if len(a) == 1 or len(b) == 1:
         return "initial" if a[0] == b[0] else ""
-    # No prefix rule: 'jose' is not short for 'joseph'; real short forms live in the table.
     if _typo(a, b):
         return "typo"
-    # A misspelt formal name still owns its short forms: 'rachael' ~ 'rachel' <- 'rach'.
-    if any(_typo(x, y) for x in name_groups(a) for y in name_groups(b)):
+    if nickname_related(a, b):
         return "nickname"
-    return ""
+    # A short form missing from the dataset ('rach') still reads as close to the full name.
+    return "typo" if JaroWinkler.similarity(a, b) >= 0.92 else ""
 
 
 def _typo(a: str, b: str) -> bool:
@@ -195,7 +195,7 @@ _UNIT_WORDS = {"apt", "apartment", "unit", "suite", "ste", "#", "flat", "no", "r
 
 @dataclass(frozen=True)
 class NormAddress:
-    """An address reduced to the parts compared: house number, street, unit, postcode."""
+    """An address reduced to the parts compared: house number, street, unit, postcode, city, region."""
 
     house: str = ""
     street: str = ""
@@ -203,11 +203,17 @@ class NormAddress:
     postcode: str = ""
     city: str = ""
     country: str = ""
+    region: str = ""
 
     @property
     def usable(self) -> bool:
-        """True when house number and postcode are both known (exact-compare parts)."""
+        """True when house number and postcode are both known."""
         return bool(self.house and self.postcode)
+
+    @property
+    def empty(self) -> bool:
+        """True when there is no street address at all (a DM invoice, a digital order)."""
+        return not (self.house or self.street or self.postcode)
 
 
 def _postcode(raw: str, country: str) -> str:
@@ -217,11 +223,9 @@ def _postcode(raw: str, country: str) -> str:
     return text.replace("-", "")
 
 
-@lru_cache(maxsize=200_000)
-def normalise_address(line1: str, line2: str, city: str, postcode: str, country: str) -> NormAddress:
-    """'123 North Main Street, Apt 4' and '123 N Main St #4' become the same NormAddress."""
-    cc = country_code(country)
-    words = clean(f"{line1} {line2}".replace("#", " # ")).split()
+def _street_words(line: str) -> tuple[str, list[str], list[str]]:
+    """House number, street words and unit words of one address line."""
+    words = clean(line.replace("#", " # ")).split()
     house, street, unit = "", [], []
     in_unit = False
     for word in words:
@@ -238,8 +242,28 @@ def normalise_address(line1: str, line2: str, city: str, postcode: str, country:
             street.append(_STREET_WORDS.get(word, word))
     if not house and street and street[-1:] and re.fullmatch(r"\d+", street[-1]):
         house = street.pop()  # "PO Box 12": the box number is the house number
-    return NormAddress(house, " ".join(w for w in street if w), " ".join(unit),
-                       _postcode(postcode, cc), clean(city), cc)
+    return house, [w for w in street if w], unit
+
+
+@lru_cache(maxsize=200_000)
+def normalise_address(line1: str, line2: str, city: str, postcode: str, country: str,
+                      region: str = "") -> NormAddress:
+    """'123 North Main Street, Apt 4' and '123 N Main St #4' become the same NormAddress.
+
+    Line 2 (flat, unit, building name) is kept apart from the street so that a building
+    name present on one order and absent on the other does not spoil the street match.
+    """
+    cc = country_code(country)
+    house, street, unit = _street_words(line1)
+    h2, street2, unit2 = _street_words(line2)
+    if not house and not street and (h2 or street2):  # everything was typed on line 2
+        house, street, unit2 = h2, street2, unit2
+    else:
+        unit = unit + ([h2] if h2 else []) + street2 + unit2
+        unit2 = []
+    unit_text = " ".join(unit + unit2)
+    return NormAddress(house, " ".join(street), unit_text, _postcode(postcode, cc), clean(city), cc,
+                       clean(region))
 
 
 def street_similarity(a: NormAddress, b: NormAddress) -> float:

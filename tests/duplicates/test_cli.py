@@ -28,7 +28,7 @@ def test_table_lists_the_rachel_pair_and_reports_bad_rows(capsys):
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split() == ["Score", "Order", "A", "Order", "B", "Reasons"]
-    assert "etsy:3051234567" in out and "square:sq-inv-88" in out and "Rachael≈Rach" in out
+    assert "etsy:3051234567" in out and "square:sq-inv-88" in out and "same name (Rachael Green / Rach Green)" in out
     assert "shopify:5001" not in out
     assert "4 orders, 1 possible duplicate pair(s)" in lines[-1]
     assert "line 6: created_at:" in err
@@ -41,16 +41,16 @@ def test_json_one_object_per_line_with_sku_map(capsys):
     rows = [json.loads(line) for line in out.splitlines()]
     assert len(rows) == 1
     assert rows[0]["a"] == "etsy:3051234567" and rows[0]["b"] == "square:sq-inv-88"
-    assert isinstance(rows[0]["score"], int) and rows[0]["score"] >= 85
-    assert "same product (SKU map LW-001)" in rows[0]["reasons"]
+    assert isinstance(rows[0]["score"], int) and rows[0]["score"] >= 85 and rows[0]["band"] == "flag"
+    assert "same product (SKU LW-001)" in rows[0]["reasons"]
     assert "possible duplicate pair(s)" in err
 
 
 def test_threshold_and_window_options_change_the_result(capsys):
     _, out, _ = run(capsys, FIXTURES / "orders.csv", "--json", "--window", "30")
     assert out == ""
-    _, out, _ = run(capsys, FIXTURES / "orders.csv", "--json", "--threshold", "100")
-    assert out == ""
+    _, out, _ = run(capsys, FIXTURES / "orders.csv", "--json", "--threshold", "100", "--check-threshold", "100")
+    assert all(json.loads(line)["score"] == 100 for line in out.splitlines())
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -2,13 +2,13 @@
 import pytest
 
 from automations.duplicates.normalise import (first_names_match, normalise_address, normalise_email,
-                                              normalise_phone, parse_name, soundex)
+                                              normalise_phone, parse_name, phonetic)
 
 
 @pytest.mark.parametrize("a, b, expected", [
-    ("rachel", "rach", "nickname"), ("william", "bill", "nickname"), ("liz", "beth", "nickname"),
-    ("robert", "bob", "nickname"), ("rachel", "rachael", "typo"), ("rachel", "rachel", "exact"),
-    ("r", "rachel", "initial"), ("tom", "anna", ""), ("bill", "robert", ""), ("jose", "joseph", ""),
+    ("peggy", "margaret", "nickname"), ("william", "bill", "nickname"), ("liz", "beth", "nickname"),
+    ("robert", "bob", "nickname"), ("rachel", "rach", "typo"), ("rachel", "rachel", "exact"),
+    ("r", "rachel", "initial"), ("tom", "anna", ""), ("kate", "catherine", "nickname"), ("emma", "olivia", ""),
     ("micheal", "michael", "typo"), ("katherine", "katharine", "typo"), ("sara", "zara", ""),
 ])
 def test_first_names_relate_as_expected(a, b, expected):
@@ -25,11 +25,10 @@ def test_names_are_split_and_transliterated(raw, first, last):
     assert (name.first, name.last) == (first, last)
 
 
-@pytest.mark.parametrize("word, code", [
-    ("rachel", "R240"), ("rachael", "R240"), ("ashcraft", "A261"), ("tymczak", "T522"), ("pfister", "P236"),
-])
-def test_soundex_matches_the_standard_codes(word, code):
-    assert soundex(word) == code
+@pytest.mark.parametrize("a, b", [("rachel", "rachael"), ("jon", "john"), ("catherine", "katherine")])
+def test_phonetic_codes_survive_common_misspellings(a, b):
+    # given two spellings of one name / when coded with NYSIIS / then the block keys agree
+    assert phonetic(a) == phonetic(b) != ""
 
 
 @pytest.mark.parametrize("raw, expected", [

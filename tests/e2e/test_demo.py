@@ -16,8 +16,9 @@ def test_demo_runs_end_to_end(tmp_path):
     text = out.stdout
     # the feed, newest first, with both flagged duplicates and their alert text
     assert text.index("TC-12") < text.index("TC-1 ")
-    assert "Potential Duplicate - 84% match. Same customer, same product, 58-min gap." in text
-    assert "Rachel≈Rach" in text and "3-min gap" in text
+    assert ("% match. Same name (Rachel Green / Rach Green), same address, similar item (Linen Wrap Jacket - Sage "
+            "(Size: M) / Custom sage linen jacket (size M)), $200.00 vs $210.00, 58 min apart.") in text
+    assert "Potential duplicate — " in text and "same amount, 3 min apart." in text
     # the loop: merged, dry-run requests, the e-mail, inventory, and what was saved
     assert "TC-5 is MERGED" in text and "would send: POST https://openapi.etsy.com" in text
     assert "Hi Ana," in text and "LW-001: 2 left" in text

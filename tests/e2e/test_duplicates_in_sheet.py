@@ -43,7 +43,7 @@ def test_rachel_and_the_double_submit_are_flagged_on_the_orders_rows(day):
     runner, path = day
     orders = {r["Order ID"]: r for r in table(path, ORDERS)}
     assert orders["TC-5"]["Duplicate Of"] == "TC-4" and orders["TC-5"]["Duplicate Score"] >= 70
-    assert "Rachel≈Rach" in orders["TC-5"]["Match Reasons"]
+    assert "same name (Rachel Green / Rach Green)" in orders["TC-5"]["Match Reasons"]
     assert orders["TC-7"]["Duplicate Of"] == "TC-6"
     flagged = {oid for oid, r in orders.items() if r["Duplicate Score"] not in (None, "")}
     assert flagged == {"TC-5", "TC-7"}  # household Chens, repeat Priya: not duplicates
@@ -54,7 +54,8 @@ def test_duplicates_tab_shows_both_orders_and_the_alert(day):
     rows = {r["Pair"]: r for r in table(path, DUPLICATES)}
     assert set(rows) == {"TC-4+TC-5", "TC-6+TC-7"}
     rachel = rows["TC-4+TC-5"]
-    assert rachel["Alert"].startswith("Potential Duplicate - ") and "% match. Same customer, same product" in rachel["Alert"]
+    assert rachel["Alert"].startswith("Potential duplicate — ")
+    assert "% match. Same name (Rachel Green / Rach Green), same address, similar item" in rachel["Alert"]
     assert "Etsy #3050000102" in rachel["Order A Details"] and "Square #SQ-ORD-77A1" in rachel["Order B Details"]
 
 

@@ -1,0 +1,63 @@
+"""What the match model cannot know: when a likely-same-person pair is still not one purchase.
+
+The Fellegi–Sunter model answers "are these two orders from one buyer?". A duplicate also needs
+the same purchase, and some people look alike on paper. These rules are definitions, not weights:
+- another variant or another product is another purchase;
+- two buyers sending to one recipient (gift givers) are two people;
+- a clearly different first name is another person when each order carries its own contact
+  details (a buyer types her own name right) or nothing else about the person agrees, and only
+  worth a check when nothing else tells;
+- two phone numbers, or two e-mail addresses, with nothing else shared but a name are two people;
+- the same name on another street is worth a check, not a flag, unless a phone, e-mail or
+  account confirms it;
+- a name with no address, phone, e-mail or account to back it is worth a check, never a flag.
+"""
+from __future__ import annotations
+
+from automations.duplicates.compare import FIELDS, IDX, compare_names
+from automations.duplicates.scoring import Features
+
+OTHER_PRODUCT = FIELDS["product"].index("other-variant") + 1
+DIFFERENT_FIRST = FIELDS["first"].index("different") + 1
+DIFFERENT_LAST = FIELDS["last"].index("different") + 1
+ONE_PART = FIELDS["address"].index("one-part-differs") + 1
+ELSEWHERE = FIELDS["address"].index("same-area") + 1  # another street in the same town, or further
+SKIP, CHECK, OK = "skip", "check", ""
+_IDENTITY = ("address", "phone", "email", "buyer")
+
+
+def _gift(a: Features, b: Features) -> bool:
+    """Two buyers sending to one recipient: buyer names differ, recipient names agree."""
+    if a.ship_name is None and b.ship_name is None:
+        return False
+    ra, rb = a.ship_name or a.name, b.ship_name or b.name
+    if ra.empty or rb.empty or (ra == a.name and rb == b.name):
+        return False
+    recipients = compare_names(ra, rb)
+    return recipients.first in (1, 2, 3, 4) and recipients.last in (0, 1, 2)
+
+
+def verdict(a: Features, b: Features, v: tuple[int, ...]) -> tuple[str, str]:
+    """(SKIP, CHECK or OK, note): whether a scored pair may be shown, and at most in which band."""
+    if v[IDX["product"]] >= OTHER_PRODUCT:
+        return SKIP, ""
+    confirmed = any(v[IDX[f]] == 1 for f in ("email", "buyer"))
+    address = v[IDX["address"]]
+    if v[IDX["first"]] == DIFFERENT_FIRST and not confirmed:
+        if _gift(a, b):
+            return SKIP, ""
+        if (a.phone and b.phone) or (a.email and b.email) or v[IDX["buyer"]] == 2:
+            return SKIP, ""  # each order has its own contact details: two people (a shared landline too)
+        if address >= ELSEWHERE or (v[IDX["last"]] == DIFFERENT_LAST and address >= ONE_PART):
+            return SKIP, ""  # nothing about the person agrees
+        return CHECK, ("Two first names and nothing else to tell them apart: "
+                       "a housemate, a gift, or one buyer? Check")
+    if v[IDX["phone"]] == 3 and not confirmed and address != 1:
+        return SKIP, ""  # two phone numbers and no shared address or e-mail: two people
+    if v[IDX["email"]] == 3 and v[IDX["buyer"]] != 1 and v[IDX["phone"]] != 1 and address != 1:
+        return SKIP, ""  # two e-mail addresses and no shared address or phone: two people
+    if address >= ELSEWHERE and not (confirmed or v[IDX["phone"]] == 1):
+        return CHECK, "Same name but another street: two people with one name, or one buyer shipping elsewhere? Check"
+    if not any(v[IDX[f]] for f in _IDENTITY):
+        return CHECK, ""  # strangers share names: only an address, phone, e-mail or account can confirm
+    return OK, ""
