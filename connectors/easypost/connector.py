@@ -36,7 +36,7 @@ class EasyPostConnector:
         self.services = tuple(services)
         self.label_format = label_format.upper()
         self.label_size = label_size
-        self.sleep = sleep or policy.sleep  # injectable: tests never wait
+        self.sleep = sleep if sleep is not None else policy.sleep  # injectable: tests never wait
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "EasyPostConnector | None":

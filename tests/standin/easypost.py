@@ -91,6 +91,16 @@ class EasyPostStandin(StandinServer):
         """Where this stand-in serves a label file (EasyPost serves them from S3)."""
         return f"{self.url}/files/{kind}/{name}"
 
+    @staticmethod
+    def _fault_response(fault) -> Response:
+        # Injected faults (fail_next) carry EasyPost's error object, as its 5xx answers do
+        # (docs.easypost.com/docs/errors); the official client can't read any other JSON error.
+        resp = _answer(ep.error_body("INTERNAL_SERVER_ERROR" if fault.status >= 500 else "INJECTED",
+                                     f"injected fault {fault.status}", []), fault.status)
+        for key, value in fault.headers.items():
+            resp.headers[key] = value
+        return resp
+
     # -- guards ----------------------------------------------------------------------
     def _guard(self) -> Response | None:
         if not request.path.startswith("/v2/"):
