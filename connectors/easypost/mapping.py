@@ -58,6 +58,7 @@ def _words(text: str) -> list[str]:
 def _same_place(ours: Address, theirs: Address) -> bool:
     """True when EasyPost only restyled the address (capitals, abbreviations, apartment on line 1, ZIP+4)."""
     def key(a: Address) -> tuple:
+        """What must match: street words, city, region, 5-digit ZIP, country."""
         return (_words(f"{a.line1} {a.line2}"), _words(a.city), _words(a.region),
                 (a.postal_code or "").strip()[:5], (a.country or "US").upper())
     return key(ours) == key(theirs)

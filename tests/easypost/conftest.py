@@ -38,5 +38,6 @@ def sleeps() -> Sleeps:
 def connect(easypost, sleeps):
     """Build a connector on the stand-in: connect(services=..., key=...)."""
     def build(services: tuple[tuple[str, str], ...] = (), key: str = TEST_KEY) -> EasyPostConnector:
+        """A connector for the stand-in with these services and key."""
         return EasyPostConnector(key, f"{easypost.url}/v2", services=services, sleep=sleeps)
     return build

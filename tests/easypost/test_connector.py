@@ -18,6 +18,7 @@ from tests.standin.easypost import LIVE_KEY, TEST_KEY
 
 
 def bought_shipment(connect, services=()):
+    """A connector and one new (not yet bought) shipment."""
     connector = connect(services)
     return connector, connector.create_shipment("intent-7", SHIP_FROM, SHIP_TO, MUG)
 

@@ -14,9 +14,10 @@ import hashlib
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, request
 
 from tests.standin import easypost_objects as ep
+from tests.standin.easypost_batches import BatchRoutes
 from tests.standin.server_base import StandinServer
 
 TEST_KEY = "EZTK_standin_test_key"
@@ -27,7 +28,7 @@ PDF_BYTES = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Ty
              b"trailer<</Root 1 0 R>>\n%%EOF\n")
 
 
-class EasyPostStandin(StandinServer):
+class EasyPostStandin(BatchRoutes, StandinServer):
     """In-memory EasyPost account; the client's api_base is {url}/v2."""
 
     def __init__(self, api_keys: tuple[str, ...] = (TEST_KEY, LIVE_KEY)) -> None:
@@ -95,7 +96,7 @@ class EasyPostStandin(StandinServer):
     def _fault_response(fault) -> Response:
         # Injected faults (fail_next) carry EasyPost's error object, as its 5xx answers do
         # (docs.easypost.com/docs/errors); the official client can't read any other JSON error.
-        resp = _answer(ep.error_body("INTERNAL_SERVER_ERROR" if fault.status >= 500 else "INJECTED",
+        resp = ep.answer(ep.error_body("INTERNAL_SERVER_ERROR" if fault.status >= 500 else "INJECTED",
                                      f"injected fault {fault.status}", []), fault.status)
         for key, value in fault.headers.items():
             resp.headers[key] = value
@@ -108,13 +109,13 @@ class EasyPostStandin(StandinServer):
         key = (request.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
         if key not in self.api_keys:
             # 401 body: EasyPost's error object (docs.easypost.com/docs/errors; shape as test_error.yaml).
-            return _answer(ep.error_body("APIKEY.INACTIVE", "This api key is no longer active. Please use a "
+            return ep.answer(ep.error_body("APIKEY.INACTIVE", "This api key is no longer active. Please use a "
                                          "different api key or reactivate this key.", []), 401)
         with self.lock:
             hit = next((r for r in self._rejections if r[0] in request.path), None)
             if hit is not None:
                 self._rejections.remove(hit)
-        return _answer(hit[2], hit[1]) if hit else None
+        return ep.answer(hit[2], hit[1]) if hit else None
 
     # -- addresses ---------------------------------------------------------------------
     def _verify(self, fields: dict[str, Any]) -> tuple[dict[str, Any], list[dict]]:
@@ -157,40 +158,40 @@ class EasyPostStandin(StandinServer):
         if body.get("verify_strict"):
             _, errors = self._verify(fields)
             if errors:
-                return _answer(ep.error_body("ADDRESS.VERIFY.FAILURE", "Unable to verify address.", errors), 422)
+                return ep.answer(ep.error_body("ADDRESS.VERIFY.FAILURE", "Unable to verify address.", errors), 422)
         adr = self._address(fields, bool(body.get("verify") or body.get("verify_strict")))
         with self.lock:
             self.addresses[adr["id"]] = adr
-        return _answer(adr, 201)
+        return ep.answer(adr, 201)
 
     def _create_and_verify(self):
         # {"address": {...}} with 200 (test_address_create_and_verify.yaml); failure is a 422 as strict.
         fields = (request.get_json(silent=True) or {}).get("address") or {}
         _, errors = self._verify(fields)
         if errors:
-            return _answer(ep.error_body("ADDRESS.VERIFY.FAILURE", "Unable to verify address.", errors), 422)
+            return ep.answer(ep.error_body("ADDRESS.VERIFY.FAILURE", "Unable to verify address.", errors), 422)
         adr = self._address(fields, True)
         with self.lock:
             self.addresses[adr["id"]] = adr
-        return _answer({"address": adr}, 200)
+        return ep.answer({"address": adr}, 200)
 
     def _verify_address(self, aid: str):
         # GET /addresses/{id}/verify: 422 ADDRESS.VERIFY.FAILURE (test_address_verify_invalid_address.yaml).
         with self.lock:
             stored = self.addresses.get(aid)
         if stored is None:
-            return _not_found()
+            return ep.not_found()
         _, errors = self._verify(stored)
         if errors:
-            return _answer(ep.error_body("ADDRESS.VERIFY.FAILURE", "Unable to verify address.", errors), 422)
-        return _answer({"address": self._address(stored, True)}, 200)
+            return ep.answer(ep.error_body("ADDRESS.VERIFY.FAILURE", "Unable to verify address.", errors), 422)
+        return ep.answer({"address": self._address(stored, True)}, 200)
 
     def _list_addresses(self):
         # GET /addresses?page_size=n -> {"addresses": [...], "has_more": bool} (test_address_all.yaml).
         size = int(request.args.get("page_size") or 20)
         with self.lock:
             found = list(self.addresses.values())[::-1]
-        return _answer({"addresses": found[:size], "has_more": len(found) > size}, 200)
+        return ep.answer({"addresses": found[:size], "has_more": len(found) > size}, 200)
 
     # -- shipments ---------------------------------------------------------------------
     def _address_ref(self, sent: dict[str, Any]) -> dict[str, Any]:
@@ -204,11 +205,11 @@ class EasyPostStandin(StandinServer):
         # carrier+service in the body buy at once (test_shipment_refund.yaml, first request).
         sent = (request.get_json(silent=True) or {}).get("shipment") or {}
         if not sent:
-            return _answer(ep.error_body("PARAMETER.REQUIRED", "Missing required parameter.",
+            return ep.answer(ep.error_body("PARAMETER.REQUIRED", "Missing required parameter.",
                                          [{"field": "shipment", "message": "cannot be blank"}]), 422)
         weight = (sent.get("parcel") or {}).get("weight")
         if weight is None or float(weight) <= 0:
-            return _answer(ep.error_body("PARAMETER.INVALID", "Invalid parameter.",
+            return ep.answer(ep.error_body("PARAMETER.INVALID", "Invalid parameter.",
                                          [{"field": "parcel.weight", "message": "must be more than 0"}]), 422)
         sid = ep.new_id("shp")
         rates = [ep.rate(sid, carrier, service, base + per_oz * Decimal(str(weight)), days)
@@ -221,15 +222,17 @@ class EasyPostStandin(StandinServer):
             chosen = next((r for r in rates if r["carrier"] == sent["carrier"] and r["service"] == sent["service"]),
                           None)
             if chosen is None:
-                return _answer(ep.error_body("SHIPMENT.RATE.UNAVAILABLE", "No rate for that service.", []), 422)
+                return ep.answer(ep.error_body("SHIPMENT.RATE.UNAVAILABLE", "No rate for that service.", []), 422)
             self._purchase(shp, chosen)
-        return _answer(shp, 201)
+        return ep.answer(shp, 201)
 
     def _get_shipment(self, sid: str):
         # GET /shipments/{id}: the stored shipment, bought or not (test_shipment_retrieve.yaml).
         with self.lock:
             shp = self.shipments.get(sid)
-            return _answer(shp, 200) if shp else _not_found()
+            if shp and shp.get("tracker"):
+                ep.advance_tracker(shp)
+            return ep.answer(shp, 200) if shp else ep.not_found()
 
     def _purchase(self, shp: dict[str, Any], chosen: dict[str, Any]) -> None:
         """Buy `chosen` for `shp`: label, tracking, tracker, fees, verified to_address (test_shipment_buy.yaml)."""
@@ -255,13 +258,13 @@ class EasyPostStandin(StandinServer):
         with self.lock:
             shp = self.shipments.get(sid)
             if shp is None:
-                return _not_found()
+                return ep.not_found()
             if shp.get("postage_label") is not None:
-                return _answer(ep.error_body("SHIPMENT.POSTAGE.EXISTS",
+                return ep.answer(ep.error_body("SHIPMENT.POSTAGE.EXISTS",
                                              "Postage already exists for this shipment.", []), 422)
             chosen = next((r for r in shp["rates"] if r["id"] == rate_id), None)
             if chosen is None:
-                return _answer(ep.error_body("SHIPMENT.RATE.NOT_FOUND", "Rate not found for this shipment.",
+                return ep.answer(ep.error_body("SHIPMENT.RATE.NOT_FOUND", "Rate not found for this shipment.",
                                              [{"field": "rate", "message": "is not one of this shipment's rates"}]),
                                422)
             self._purchase(shp, chosen)
@@ -269,7 +272,7 @@ class EasyPostStandin(StandinServer):
                 # The purchase landed; the answer is lost on the way back (a proxy's 502 page, not JSON).
                 self._lose_buy_replies -= 1
                 return Response("<html><body><h1>502 Bad Gateway</h1></body></html>", 502, mimetype="text/html")
-            return _answer(shp, 200)
+            return ep.answer(shp, 200)
 
     def _refund(self, sid: str):
         # POST /shipments/{id}/refund -> the shipment with refund_status 'submitted'
@@ -277,79 +280,14 @@ class EasyPostStandin(StandinServer):
         with self.lock:
             shp = self.shipments.get(sid)
             if shp is None:
-                return _not_found()
+                return ep.not_found()
             if shp.get("postage_label") is None:
-                return _answer(ep.error_body("SHIPMENT.REFUND.UNAVAILABLE",
+                return ep.answer(ep.error_body("SHIPMENT.REFUND.UNAVAILABLE",
                                              "This shipment has no postage to refund.", []), 422)
             if not shp.get("refund_status"):
                 shp["refund_status"] = "submitted"
-            return _answer(shp, 200)
-
-    # -- batches -------------------------------------------------------------------------
-    def _entries(self, refs: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-        with self.lock:
-            if any(r.get("id") not in self.shipments for r in refs):
-                return None
-            return [ep.batch_entry(self.shipments[r["id"]]) for r in refs]
-
-    def _create_batch(self):
-        # POST /batches {"batch": {}} -> 200, state 'created' (test_batch_add_remove_shipment.yaml);
-        # with shipment ids they are listed at once.
-        sent = (request.get_json(silent=True) or {}).get("batch") or {}
-        entries = self._entries([s for s in sent.get("shipments") or [] if "id" in s]) or []
-        bat = ep.batch(entries)
-        with self.lock:
-            self.batches[bat["id"]] = bat
-        return _answer(bat, 200)
-
-    def _get_batch(self, bid: str):
-        # A requested label is ready after label_polls_needed retrieves: state 'label_generated' and
-        # label_url set (test_batch_label.yaml shows 'label_generating' with label_url null first).
-        with self.lock:
-            bat = self.batches.get(bid)
-            if bat is None:
-                return _not_found()
-            if bat["state"] == "label_generating":
-                self._polls[bid] = self._polls.get(bid, 0) + 1
-                if self._polls[bid] >= self.label_polls_needed:
-                    bat.update(state="label_generated", label_url=self.file_url("batch_label", f"{bid}.pdf"))
-            return _answer(bat, 200)
-
-    def _add_shipments(self, bid: str):
-        # add_shipments -> the batch listing each shipment's batch_status (test_batch_add_remove_shipment.yaml).
-        entries = self._entries((request.get_json(silent=True) or {}).get("shipments") or [])
-        with self.lock:
-            bat = self.batches.get(bid)
-            if bat is None or entries is None:
-                return _not_found()
-            known = {e["id"] for e in bat["shipments"]}
-            bat["shipments"] += [e for e in entries if e["id"] not in known]
-            bat.update(num_shipments=len(bat["shipments"]), status=ep.batch_status(bat["shipments"]))
-            return _answer(bat, 200)
-
-    def _remove_shipments(self, bid: str):
-        # remove_shipments -> state 'purchased', shipments [] (test_batch_add_remove_shipment.yaml).
-        gone = {s.get("id") for s in (request.get_json(silent=True) or {}).get("shipments") or []}
-        with self.lock:
-            bat = self.batches.get(bid)
-            if bat is None:
-                return _not_found()
-            bat["shipments"] = [e for e in bat["shipments"] if e["id"] not in gone]
-            bat.update(state="purchased", num_shipments=len(bat["shipments"]), status=ep.batch_status(bat["shipments"]))
-            return _answer(bat, 200)
-
-    def _batch_label(self, bid: str):
-        # POST /batches/{id}/label {"file_format"} -> state 'label_generating', label_url null (test_batch_label.yaml).
-        with self.lock:
-            bat = self.batches.get(bid)
-            if bat is None:
-                return _not_found()
-            if not bat["shipments"] or any(e["batch_status"] != "postage_purchased" for e in bat["shipments"]):
-                return _answer(ep.error_body("BATCH.LABEL.INVALID", "Every shipment in the batch needs postage "
-                                             "before a batch label can be made.", []), 422)
-            bat.update(state="label_generating", label_url=None)
-            self._polls[bid] = 0
-            return _answer(bat, 200)
+            ep.advance_tracker(shp)
+            return ep.answer(shp, 200)
 
     def _file(self, name: str):
         # Label files (EasyPost serves them from S3); PDFs are real, tiny PDFs.
@@ -357,13 +295,3 @@ class EasyPostStandin(StandinServer):
             return Response(PDF_BYTES, 200, mimetype="application/pdf")
         return Response(b"label:" + name.encode(), 200, mimetype="application/octet-stream")
 
-
-def _answer(body: dict[str, Any], status: int) -> Response:
-    resp = jsonify(body)
-    resp.status_code = status
-    return resp
-
-
-def _not_found() -> Response:
-    # 404 body as test_error_alternative_format.yaml.
-    return _answer(ep.error_body("NOT_FOUND", "The requested resource could not be found.", []), 404)

@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+from flask import jsonify
+
 _serial = itertools.count(1)
 
 # Carrier/service list. USPS services and the Rate shape: test_shipment_create.yaml. UPS and FedEx
@@ -81,6 +83,7 @@ def parcel(sent: dict[str, Any]) -> dict[str, Any]:
     at = now()
 
     def num(key: str) -> float | None:
+        """EasyPost answers sizes and weight as floats."""
         return float(sent[key]) if sent.get(key) is not None else None
     return {"id": new_id("prcl"), "object": "Parcel", "created_at": at, "updated_at": at,
             "length": num("length"), "width": num("width"), "height": num("height"),
@@ -165,6 +168,30 @@ def tracker(shipment_id: str, code: str, carrier: str) -> dict[str, Any]:
             "public_url": f"https://track.easypost.com/{tid}"}
 
 
+def advance_tracker(shp: dict[str, Any]) -> None:
+    """A test-mode tracker moves to pre_transit soon after purchase, with one detail and the
+    carrier's detail (test_shipment_refund.yaml: the tracker in the refund answer)."""
+    trk = shp.get("tracker") or {}
+    if trk.get("status") != "unknown":
+        return
+    to = shp.get("to_address") or {}
+    at = now()
+    location = {"object": "TrackingLocation", "city": None, "state": None, "country": None, "zip": None}
+    trk.update(status="pre_transit", status_detail="status_update", est_delivery_date=at, updated_at=at,
+               tracking_details=[{"object": "TrackingDetail", "message": "Pre-Shipment Info Sent to USPS",
+                                  "description": "", "status": "pre_transit", "status_detail": "status_update",
+                                  "datetime": at, "source": trk.get("carrier"), "carrier_code": "",
+                                  "tracking_location": location}],
+               carrier_detail={"object": "CarrierDetail", "service": (shp.get("selected_rate") or {}).get("service"), "container_type": None,
+                               "est_delivery_date_local": None, "est_delivery_time_local": None,
+                               "origin_location": "SAN FRANCISCO CA, 94107",
+                               "origin_tracking_location": {**location, "city": "SAN FRANCISCO", "state": "CA",
+                                                            "zip": "94107"},
+                               "destination_location": f"{to.get('city')} {to.get('state')}, {to.get('zip')}", "destination_tracking_location": None,
+                               "guaranteed_delivery_date": None, "alternate_identifier": None,
+                               "initial_delivery_attempt": None})
+
+
 def fees(postage: str) -> list[dict[str, Any]]:
     """Fees of a bought shipment (test_shipment_buy.yaml): amounts with five decimals."""
     return [{"object": "Fee", "type": "LabelFee", "amount": "0.00000", "charged": True, "refunded": False},
@@ -195,3 +222,15 @@ def batch_status(entries: list[dict[str, Any]]) -> dict[str, int]:
     for entry in entries:
         counts[entry["batch_status"]] = counts.get(entry["batch_status"], 0) + 1
     return counts
+
+
+def answer(body: dict[str, Any], status: int) -> Any:
+    """A JSON answer with this status."""
+    resp = jsonify(body)
+    resp.status_code = status
+    return resp
+
+
+def not_found() -> Any:
+    """404 with EasyPost's error object (test_error_alternative_format.yaml)."""
+    return answer(error_body("NOT_FOUND", "The requested resource could not be found.", []), 404)
