@@ -78,11 +78,7 @@ class EasyPostConnector:
         if existing is not None:
             log.info("EasyPost shipment %s already has a label; not buying again", shipment_id)
             return existing
-        rate_id = mapping.cheapest_rate(shp, self.services)
-        if rate_id is None:
-            allowed = ", ".join(f"{c} {s}" for c, s in self.services)
-            raise ConnectorRejected(f"none of the services you allow ({allowed}) can take this parcel; EasyPost "
-                                    f"offered {mapping.rates_offered(shp)} — change TRUECRAFT_LABEL_SERVICES")
+        rate_id = self._cheapest(shp)
         try:
             bought = self.http.call("buy the label", self.http.client.shipment.buy, shipment_id,
                                     rate={"id": rate_id})
@@ -97,6 +93,22 @@ class EasyPostConnector:
             raise ConnectorTemporaryError("EasyPost answered the purchase without a label; TrueCraft will look "
                                           "the shipment up on the next sync")
         return label
+
+    def quote(self, shipment_id: str) -> str:
+        """What buy would buy, without buying (for dry runs): '$5.40 USPS GroundAdvantage'."""
+        shp = self._shipment(shipment_id)
+        return mapping.rate_shown(shp, self._cheapest(shp))
+
+    def _cheapest(self, shp: dict) -> str:
+        rate_id = mapping.cheapest_rate(shp, self.services)
+        if rate_id is not None:
+            return rate_id
+        if not self.services:
+            raise ConnectorRejected("EasyPost offered no rate for this parcel and address — check the parcel "
+                                    "size on the Inventory tab and the Ship To")
+        allowed = ", ".join(f"{c} {s}" for c, s in self.services)
+        raise ConnectorRejected(f"none of the services you allow ({allowed}) can take this parcel; EasyPost "
+                                f"offered {mapping.rates_offered(shp)} — change TRUECRAFT_LABEL_SERVICES")
 
     def _landed(self, shipment_id: str) -> Label | None:
         try:

@@ -112,16 +112,23 @@ def cheapest_rate(shp: Mapping[str, Any], services: tuple[tuple[str, str], ...])
     return best[1] if best else None
 
 
+def _price(rate: Mapping[str, Any]) -> str:
+    try:
+        return Money(Decimal(str(rate.get("rate"))), str(rate.get("currency") or "USD")).display()
+    except (InvalidOperation, ValueError):
+        return str(rate.get("rate"))
+
+
 def rates_offered(shp: Mapping[str, Any]) -> str:
     """'USPS GroundAdvantage $5.40, UPS Ground $6.10' — what EasyPost offered, for a plain message."""
-    parts = []
-    for rate in shp.get("rates") or []:
-        try:
-            shown = Money(Decimal(str(rate.get("rate"))), str(rate.get("currency") or "USD")).display()
-        except (InvalidOperation, ValueError):
-            shown = str(rate.get("rate"))
-        parts.append(f"{rate.get('carrier')} {rate.get('service')} {shown}")
+    parts = [f"{r.get('carrier')} {r.get('service')} {_price(r)}" for r in shp.get("rates") or []]
     return ", ".join(parts) or "no rates at all"
+
+
+def rate_shown(shp: Mapping[str, Any], rate_id: str) -> str:
+    """One of the shipment's rates as the Postage column shows it: '$5.40 USPS GroundAdvantage'."""
+    rate = next((r for r in shp.get("rates") or [] if r.get("id") == rate_id), {})
+    return f"{_price(rate)} {rate.get('carrier')} {rate.get('service')}"
 
 
 def refund_status(shp: Mapping[str, Any]) -> str:

@@ -153,6 +153,15 @@ def test_buy_with_no_allowed_service_says_what_was_offered(connect, easypost):
     assert "TRUECRAFT_LABEL_SERVICES" in str(err.value) and easypost.total_purchases() == 0
 
 
+def test_quote_says_what_buy_would_buy_without_buying(connect, easypost):
+    # given a shipment, when it is quoted (a dry run), then it names the cheapest rate and buys nothing
+    connector, sid = bought_shipment(connect, (("UPS", "Ground"),))
+    quote = connector.quote(sid)
+    ups = next(r for r in easypost.shipments[sid]["rates"] if r["carrier"] == "UPS" and r["service"] == "Ground")
+    assert quote == f"${Decimal(ups['rate']):.2f} UPS Ground" and easypost.total_purchases() == 0
+    assert easypost.requests_to("POST", "/buy") == []
+
+
 # -- refunds and printing --------------------------------------------------------------------------------
 def test_refund_is_submitted_then_settled_by_the_carrier(connect, easypost):
     # given a bought label
