@@ -20,12 +20,21 @@ _ABBREV = {"STREET": "ST", "AVENUE": "AVE", "ROAD": "RD", "DRIVE": "DR", "BOULEV
            "NORTH": "N", "SOUTH": "S", "EAST": "E", "WEST": "W", "NORTHEAST": "NE", "NORTHWEST": "NW",
            "SOUTHEAST": "SE", "SOUTHWEST": "SW", "#": "APT"}
 _WORD = re.compile(r"[A-Z0-9]+|#")
+# Sheets and CSV imports write the country in words; EasyPost wants its two-letter code.
+_COUNTRY = {"USA": "US", "U.S.": "US", "U.S.A.": "US", "UNITED STATES": "US", "UNITED STATES OF AMERICA": "US",
+            "CANADA": "CA", "UNITED KINGDOM": "GB", "UK": "GB", "GREAT BRITAIN": "GB", "AUSTRALIA": "AU"}
+
+
+def country_code(text: str) -> str:
+    """'United States', 'usa', 'US' or '' -> 'US' (EasyPost's default country is the US too)."""
+    key = (text or "").strip().upper()
+    return _COUNTRY.get(key, key) or "US"
 
 
 def address_fields(address: Address) -> dict[str, str]:
     """Our Address as EasyPost's address fields."""
     fields = {"name": address.name, "street1": address.line1, "street2": address.line2, "city": address.city,
-              "state": address.region, "zip": address.postal_code, "country": address.country or "US"}
+              "state": address.region, "zip": address.postal_code, "country": country_code(address.country)}
     return {k: v for k, v in fields.items() if v}
 
 
@@ -60,7 +69,7 @@ def _same_place(ours: Address, theirs: Address) -> bool:
     def key(a: Address) -> tuple:
         """What must match: street words, city, region, 5-digit ZIP, country."""
         return (_words(f"{a.line1} {a.line2}"), _words(a.city), _words(a.region),
-                (a.postal_code or "").strip()[:5], (a.country or "US").upper())
+                (a.postal_code or "").strip()[:5], country_code(a.country))
     return key(ours) == key(theirs)
 
 

@@ -1,7 +1,7 @@
 """EasyPost payload -> domain objects and plain words (connectors/easypost/mapping.py)."""
 from __future__ import annotations
 
-from connectors.easypost.mapping import address_check, error_message, label_from_shipment
+from connectors.easypost.mapping import address_check, address_fields, error_message, label_from_shipment
 from core.models import Address
 
 SENT = Address("Ann Lee", "500 Market Street", "Apartment 9", "San Francisco", "CA", "94105", "US")
@@ -43,3 +43,13 @@ def test_error_messages_are_sentences_for_every_recorded_error_shape():
 def test_an_unbought_shipment_has_no_label():
     # given a shipment without postage (test_shipment_create.yaml), then there is no label
     assert label_from_shipment({"id": "shp_1", "postage_label": None, "selected_rate": None}) is None
+
+
+def test_a_country_written_in_words_is_sent_as_its_code():
+    # given Ship To countries as sheets and CSV imports write them, then EasyPost gets the two-letter code
+    assert address_fields(Address(line1="1 Main St", country="United States"))["country"] == "US"
+    assert address_fields(Address(line1="1 Main St", country=""))["country"] == "US"
+    assert address_fields(Address(line1="1 Main St", country="ca"))["country"] == "CA"
+    # and a verified 'US' for a sent 'USA' is not a correction
+    assert address_check(Address("A", "500 Market St", "", "San Francisco", "CA", "94105", "USA"),
+                         verified(street1="500 MARKET ST")).corrected is None
