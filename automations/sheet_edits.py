@@ -31,13 +31,16 @@ class SheetDiff:
 
 
 def diff_sheet(layout: Layout, rows: list[list[str]], stored: dict[str, StoredOrder],
-               written: set[str], tz: str = "UTC") -> SheetDiff:
-    """Edits people made, rows that went missing, and ids that make no sense."""
+               written: set[str], tz: str = "UTC", was_read=None) -> SheetDiff:
+    """Edits people made, rows that went missing, and ids that make no sense.
+
+    `was_read(row, col)` says whether a cell was read this cycle; cells that weren't are not edits.
+    """
     edits: list[Edit] = []
     seen: set[str] = set()
     dupes: list[str] = []
     unknown: list[str] = []
-    for row in rows[1:]:
+    for r, row in enumerate(rows[1:], start=1):
         oid = layout.get(row, "order_id").strip()
         if not oid:
             continue
@@ -56,6 +59,8 @@ def diff_sheet(layout: Layout, rows: list[list[str]], stored: dict[str, StoredOr
         for key in EDITABLE_KEYS:
             if key not in layout.positions or key in dirty:
                 continue
+            if was_read is not None and not was_read(r, layout.positions[key]):
+                continue  # not read this cycle (a shipped order's row between sweeps)
             shown = layout.get(row, key).strip()
             known = str(expected.get(key) or "").strip()
             if shown != known:

@@ -28,11 +28,21 @@ class TabData:
     # 0-based columns whose values were read below the header; None = every column. A watch
     # cycle reads only what people can change, so other cells are blank here, not "empty".
     read_cols: frozenset[int] | None = None
+    # Columns read only on some rows (`rows_read`): the editable cells of Orders rows whose orders
+    # are open, plus a slice that sweeps the rest (sheets/watch_read.py).
+    row_cols: frozenset[int] = frozenset()
+    rows_read: frozenset[int] = frozenset()
 
     @property
     def header(self) -> list[str]:
         """Row 1."""
         return self.rows[0] if self.rows else []
+
+    def known(self, row: int, col: int) -> bool:
+        """Was this cell read (so its value here is what the sheet shows)?"""
+        if self.read_cols is None or col in self.read_cols:
+            return True
+        return col in self.row_cols and row in self.rows_read
 
 
 @dataclass

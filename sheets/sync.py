@@ -21,6 +21,7 @@ from sheets.audit_lines import sheet_line
 from sheets.rows import Layout, cell_value, order_row, runs_for_row, same_value
 from sheets.sheet_check import CHECK_MINUTES, SheetCheck
 from sheets.watch_read import WatchReader
+from sheets.watch_rows import hot_ids
 
 log = logging.getLogger("truecraft.sheet")
 
@@ -69,6 +70,8 @@ class SheetSync:
         # Google: a cycle reads only what people edit; a local workbook is read whole (it's local).
         self.reader = WatchReader(backend) if backend.selective else None
         self.check = SheetCheck(journal, backend, self.reader, check_minutes) if self.reader else None
+        if self.reader is not None:
+            self.reader.hot = lambda: hot_ids(journal.orders_by_id())
 
     def _read(self, names: list[str], fresh: bool = False) -> dict[str, TabData]:
         if self.reader is None:
@@ -179,7 +182,8 @@ class SheetSync:
                     report.restored.append(stored.order_id)
                 appends.append(layout.full_row(values))
             else:
-                cells = self._changed_cells(layout, orders_tab.rows[row_idx], values, stored, orders_tab.read_cols)
+                known = (lambda col, r=row_idx: orders_tab.known(r, col))
+                cells = self._changed_cells(layout, orders_tab.rows[row_idx], values, stored, known)
                 if cells:
                     batch.updates.extend(runs_for_row(ORDERS, row_idx, cells, key=stored.order_id))
                     report.updated_rows += 1
@@ -224,7 +228,7 @@ class SheetSync:
                                "and sent only the missing ones, so nothing is doubled."))
 
     def _changed_cells(self, layout: Layout, shown: list[str], values: dict, stored: StoredOrder,
-                       read_cols: frozenset[int] | None = None) -> dict[int, object]:
+                       known=lambda col: True) -> dict[int, object]:
         """Cells whose sheet value differs from what the journal says it should be (unread cells: all)."""
         dirty = stored.fields.get("_dirty", {})
         cells: dict[int, object] = {}
@@ -233,7 +237,7 @@ class SheetSync:
             if key == "order_id" or (column.editable and key not in dirty):
                 continue  # a person's typing is never overwritten unless we changed it on purpose
             wanted = cell_value(column, values.get(key, ""))
-            if read_cols is not None and idx not in read_cols:
+            if not known(idx):
                 cells[idx] = wanted  # not read this cycle: the journal says the row changed, so write it
                 continue
             current = shown[idx] if idx < len(shown) else ""

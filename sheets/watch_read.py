@@ -17,6 +17,8 @@ tabs are checked in full (sheets/sheet_check.py).
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 import time
 from typing import Any, Callable
 
@@ -24,7 +26,8 @@ from sheet_schema.schema import col_letter, quote_tab
 from sheet_schema.tabs import AUDIT_LOG, CUSTOMERS, DUPLICATES, ORDERS
 from sheets.base import TabData
 from sheets.prewrite import SCHEMA, TabsChanged
-from sheets.rows import Layout
+from sheets.rows import SHEET_TIME, Layout
+from sheets.watch_rows import SWEEP_ROWS, WindowPlan, windows
 
 # Column keys a cycle reads from the big tabs (the key first).
 WATCHED = {
@@ -46,11 +49,16 @@ class WatchReader:
         self.headers_at: float | None = None
         self.believed: dict[str, TabData] = {}
         self.epoch = getattr(backend, "layout_epoch", 0)
+        # Orders rows: the Order IDs of the last read, the open orders' IDs (set by SheetSync), the sweep
+        self.hot: Callable[[], set[str]] | None = None
+        self.row_ids: list[str] | None = None
+        self.sweep_at, self.sweep_rows = 1, SWEEP_ROWS
 
     def forget(self) -> None:
         """Read headers and the believed tabs afresh next time (the layout may have changed)."""
         self.headers_at = None
         self.believed.clear()
+        self.row_ids = None
 
     def read(self, names: list[str]) -> dict[str, TabData]:
         """The cycle's read: editable ranges of the big tabs, small tabs whole, service tabs not at all."""
@@ -100,8 +108,9 @@ class WatchReader:
     def _read_plan(self, names: list[str], whole: bool) -> tuple[dict[str, TabData], bool]:
         titles = self.backend.tab_titles()
         out = {n: TabData(n, [], exists=False) for n in names if n not in titles}
-        plans: list[tuple[str, list[tuple[int, int]] | None]] = []
+        plans: list[tuple[str, Any]] = []
         ranges: list[str] = []
+        sweep_next = self.sweep_at
         for name in (n for n in names if n in titles):
             header = self.headers.get(name, [])
             if name in UNREAD and header and not whole:
@@ -111,6 +120,12 @@ class WatchReader:
                 out[name] = self.believed[name]
                 continue
             spans = None if whole or (name in BELIEVED and name not in self.believed) else _spans(name, header)
+            plan = self._window_plan(name, header) if spans is not None else None
+            if plan is not None:
+                plan, sweep_next = plan
+                plans.append((name, plan))
+                ranges += plan.ranges()
+                continue
             plans.append((name, spans))
             if spans is None:
                 ranges.append(quote_tab(name))
@@ -119,6 +134,11 @@ class WatchReader:
         values = self.backend.read_ranges(ranges)
         i, moved = 0, False
         for name, spans in plans:
+            if isinstance(spans, WindowPlan):
+                out[name], ok = spans.assemble(values[i:i + spans.size()])
+                i += spans.size()
+                moved = moved or not ok
+                continue
             if spans is None:
                 out[name] = TabData(name, values[i])
                 i += 1
@@ -130,7 +150,28 @@ class WatchReader:
             data, ok = _assemble(name, self.headers[name], spans, parts)
             moved = moved or not ok
             out[name] = self._fill(data) if name in BELIEVED else data
+        if not moved:
+            self._remember_rows(out.get(ORDERS))
+            self.sweep_at = sweep_next
         return out, moved
+
+    def _window_plan(self, name: str, header: list[str]) -> tuple[WindowPlan, int] | None:
+        """Orders on a long tab: the editable cells of open orders' rows and a sweep, not of every row."""
+        if name != ORDERS or self.hot is None or self.row_ids is None or len(self.row_ids) - 1 <= self.sweep_rows:
+            return None
+        positions = Layout.from_header(SCHEMA[name], header).positions
+        wins, sweep_next = windows(self.row_ids, self.hot(), self.sweep_at, self.sweep_rows)
+        spans = _runs(sorted(positions[k] for k in WATCHED[name][1:]))
+        return WindowPlan(name, header, positions["order_id"], spans, wins, len(self.row_ids)), sweep_next
+
+    def _remember_rows(self, data: TabData | None) -> None:
+        """The Order ID of every row, for the next cycle's windows."""
+        if data is None or not data.exists:
+            self.row_ids = None
+            return
+        col = Layout.from_header(SCHEMA[ORDERS], data.header).positions.get("order_id")
+        self.row_ids = None if col is None else [
+            (row[col].strip() if col < len(row) else "") for row in data.rows]
 
     def _fill(self, data: TabData) -> TabData:
         """Service cells of a partly read tab, from the believed copy, row by row by key."""
@@ -170,6 +211,9 @@ class WatchReader:
 
 
 def _text(value: Any) -> str:
+    """A written value as the sheet shows it (a date-time through its yyyy-mm-dd hh:mm format)."""
+    if isinstance(value, datetime):
+        return value.strftime(SHEET_TIME)
     return "" if value is None else str(value)
 
 
@@ -180,8 +224,13 @@ def _spans(name: str, header: list[str]) -> list[tuple[int, int]] | None:
     positions = Layout.from_header(SCHEMA[name], header).positions
     if any(k not in positions for k in WATCHED[name]):
         return None  # the layout needs repair: read whole, as before
+    return _runs(sorted(positions[k] for k in WATCHED[name]))
+
+
+def _runs(cols: list[int]) -> list[tuple[int, int]]:
+    """Sorted column indexes as runs of consecutive columns."""
     spans: list[tuple[int, int]] = []
-    for col in sorted(positions[k] for k in WATCHED[name]):
+    for col in cols:
         if spans and spans[-1][1] + 1 == col:
             spans[-1] = (spans[-1][0], col)
         else:

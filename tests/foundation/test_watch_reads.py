@@ -258,3 +258,77 @@ def test_the_standin_leaves_out_indentation_only_when_asked_like_google(g):
     # then both say the same, and only the default answer is indented
     assert pretty.json() == compact.json()
     assert "\n" in pretty.text and "\n" not in compact.text
+
+
+@pytest.fixture()
+def long_tab(g):
+    """20 more orders, all shipped, so the tab is longer than a (test-sized) sweep of 4 rows."""
+    from core.models import OrderState, Shipment
+
+    g.runner.ingest([make_order(str(5000 + i), name=f"Old {i}", minutes=-100000 + i * 600,
+                                state=OrderState.FULFILLED, shipments=(Shipment("USPS", f"94001118992231{i:08d}"),))
+                     for i in range(20)])
+    g.runner.watch()
+    g.runner.sync.reader.sweep_rows = 4
+    g.runner.watch()  # the Order IDs of every row are known: windows from now on
+    return g
+
+
+def _rows_named(a1: str) -> tuple[int, int | None]:
+    cells = a1.split("!", 1)[1]
+    first, _, last = cells.partition(":")
+    digits = lambda t: int("".join(ch for ch in t if ch.isdigit())) if any(ch.isdigit() for ch in t) else None
+    return digits(first), digits(last)
+
+
+def test_on_a_long_tab_a_cycle_reads_editable_cells_of_open_orders_and_a_sweep_only(long_tab):
+    g = long_tab
+    rows = g.rows()
+    open_rows = {i + 1 for i, r in enumerate(rows) if r[rows[0].index("Status")] != "FULFILLED" and i > 0}
+    g.standin.reset_counts()
+    # when a steady cycle runs
+    g.runner.watch()
+    ranges = [a for a in read_ranges(g.standin) if a.startswith(ORDERS)]
+    id_col = col_letter(rows[0].index("Order ID"))
+    # then the Order ID column is read whole, and the editable columns only on some rows
+    assert f"{ORDERS}!{id_col}1:{id_col}" in ranges
+    covered: set[int] = set()
+    for a1 in ranges:
+        if a1.split("!")[1].startswith(id_col):
+            continue
+        first, last = _rows_named(a1)
+        assert first is not None and (first > 1 or last == 1), a1  # never every row from the header down
+        covered |= set(range(first, (last or first) + 1))
+    assert open_rows <= covered  # every open order's row
+    assert len(covered - {1}) < len(rows) - 1 - 4  # but not every row
+
+
+def test_on_a_long_tab_an_edit_on_a_shipped_order_is_seen_within_one_sweep_and_nothing_else_is_invented(long_tab):
+    g = long_tab
+    # given a person notes a shipped order, and an open one
+    type_into(g, "TC-20", "Notes", "returned, refund sent")
+    type_into(g, "TC-3", "Notes", "call first")
+    # when cycles run: the open order's edit is seen by the first
+    g.runner.watch()
+    assert g.runner.journal.get("TC-3").fields.get("notes") == "call first"
+    # and the shipped one within rows / sweep cycles, with no other edit made up from unread cells
+    rows = len(g.rows()) - 1
+    for _ in range(rows // 4 + 1):
+        g.runner.watch()
+    assert g.runner.journal.get("TC-20").fields.get("notes") == "returned, refund sent"
+    changed = [(e["order_id"], e["kind"]) for e in g.runner.journal.audit_entries() if e["source"] == "sheet"]
+    assert sorted(changed) == [("TC-20", "notes changed"), ("TC-3", "notes changed")], changed
+
+
+def test_on_a_long_tab_edits_after_a_sort_belong_to_the_right_orders(long_tab):
+    g = long_tab
+    # given a person sorts Orders by Customer (every row moves) and then types a note on TC-2
+    g.standin.human_sort(g.sid, ORDERS, g.rows()[0].index("Customer"), False)
+    type_into(g, "TC-2", "Notes", "sorted then noted")
+    # when two cycles run (the first may aim at the old rows; the Order IDs read with it say whose they are)
+    g.runner.watch()
+    g.runner.watch()
+    # then the note is TC-2's and nobody else got one
+    assert g.runner.journal.get("TC-2").fields.get("notes") == "sorted then noted"
+    noted = {e["order_id"] for e in g.runner.journal.audit_entries() if e["kind"] == "notes changed"}
+    assert noted == {"TC-2"}

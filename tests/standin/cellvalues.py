@@ -7,6 +7,7 @@ import operator
 import re
 
 from tests.standin.a1 import letters_to_col
+from tests.standin.numformat import render_number
 
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _GROUPED_NUMBER = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -115,7 +116,8 @@ def render(cell: dict, option: str, lookup, date_option: str = "SERIAL_NUMBER"):
         if isinstance(val, bool):
             return "TRUE" if val else "FALSE"
         if isinstance(val, (int, float)):
-            return format_number(val)
+            shown = render_number(val, (cell.get("fmt") or {}).get("numberFormat"))
+            return format_number(val) if shown is None else shown
         return val
     if cell.get("date") and date_option == "FORMATTED_STRING":
         return cell["shown"]
