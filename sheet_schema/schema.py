@@ -98,6 +98,37 @@ def money_format(currency: str = "USD") -> str:
     return f'"{symbol}"#,##0{decimals}' if symbol else f'#,##0{decimals}" {code}"'
 
 
+def _swap_outside_quotes(formula: str, old: str, new: str) -> str:
+    out, quoted = [], False
+    for ch in formula:
+        if ch == '"':
+            quoted = not quoted
+        out.append(new if ch == old and not quoted else ch)
+    return "".join(out)
+
+
+def any_locale(formula: str) -> str:
+    """A formula for Google Sheets with ';' between arguments, which every locale reads.
+
+    In locales with a decimal comma (de_DE, fr_FR, tr_TR…) Google's formula
+    parser takes ';' between arguments and rejects ',' ("Formula parse error");
+    ';' is accepted in all locales and shown as ',' where that is the separator
+    (googleapis/google-api-nodejs-client#1994, mricon/ingress-fieldplan#5).
+    Commas inside quoted text (a QUERY's column list) are left alone.
+    """
+    return _swap_outside_quotes(formula, ",", ";")
+
+
+def with_commas(formula: str) -> str:
+    """The same formula with ',' between arguments (as stored in en_US and in .xlsx files)."""
+    return _swap_outside_quotes(str(formula), ";", ",")
+
+
+def same_formula(a: str, b: str) -> bool:
+    """Equal once argument separators are ignored (Google shows ';' as ',' in en_US)."""
+    return with_commas(a) == with_commas(b)
+
+
 def normalise_header(text: str) -> str:
     """Header comparison ignores case and spacing, so 'tracking  #' still matches."""
     return " ".join(str(text or "").split()).casefold()

@@ -9,7 +9,7 @@ from typing import Any
 
 from sheet_schema.dashboard import (FEED_LABEL_ROW, FIGURES, dashboard_cells, print_url, rule_formula,
                                     whole_column_formula)
-from sheet_schema.schema import money_format
+from sheet_schema.schema import any_locale, money_format, same_formula, with_commas
 from sheet_schema.schema import Tab, WorkbookSchema, col_letter, quote_tab
 from sheet_schema.tabs import AUDIT_LOG, DASHBOARD, DUPLICATES, INVENTORY, ORDERS
 from sheets.google_rows import api_value, column_requests, data_row_requests, runs, split_by_size
@@ -165,15 +165,17 @@ class GoogleLayout:
         ours = set(wanted)
         for r in t.colour_rules + t.retired_rules:
             ours |= {rule_formula(r, pos, self.threshold), whole_column_formula(r, pos, self.threshold)}
-        mine = [i for i, fs in enumerate(formulas) if any(f in ours for f in fs)]
-        if mine == list(range(len(wanted))) and [formulas[i][0] for i in mine] == wanted:
+        ours = {with_commas(f) for f in ours}
+        mine = [i for i, fs in enumerate(formulas) if any(with_commas(f) in ours for f in fs)]
+        if mine == list(range(len(wanted))) and all(same_formula(formulas[i][0], w) for i, w in zip(mine, wanted)):
             return []
         out: list[dict] = [{"deleteConditionalFormatRule": {"sheetId": sid, "index": i}}
                            for i in reversed(mine)]  # highest index first, so the others stay put
         for index, (formula, rule) in enumerate(zip(wanted, t.colour_rules)):
             out.append({"addConditionalFormatRule": {"index": index, "rule": {
                 "ranges": [{"sheetId": sid, "startRowIndex": 0}],
-                "booleanRule": {"condition": {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": formula}]},
+                "booleanRule": {"condition": {"type": "CUSTOM_FORMULA",
+                                              "values": [{"userEnteredValue": any_locale(formula)}]},
                                 "format": {"backgroundColor": _rgb(rule.background)}}}}})
         self.done.append(f"{t.name}: colour rules set (resolved rows first, then duplicates)")
         return out
@@ -265,7 +267,8 @@ class GoogleLayout:
         for a1, value in cells:
             col = ord(a1[0]) - 65
             row = int(a1[1:]) - 1
-            if current.get((row, col), "") != value:
+            value = any_locale(value) if value.startswith("=") else value
+            if not same_formula(current.get((row, col), ""), value):
                 data.append({"range": f"{quote_tab(DASHBOARD)}!{a1}", "values": [[value]]})
         if data:
             # USER_ENTERED on purpose: these are our own formulas, never customer text.

@@ -124,3 +124,23 @@ def test_google_dashboard_links_a_print_of_each_tab_with_the_print_setup(tmp_pat
             assert link.endswith(f',"{tab}")'), tab
     finally:
         standin.stop()
+
+
+def test_google_formulas_are_sent_with_separators_every_locale_reads(tmp_path):
+    # Google rejects ',' between arguments in decimal-comma locales (de_DE, tr_TR) and takes ';' in all
+    from tests.standin.sheets_server import SheetsStandin
+
+    standin = SheetsStandin().start()
+    try:
+        sid = standin.create_spreadsheet("TrueCraft")
+        backend = GoogleSheetsBackend(sid, standin.write_service_account_file(tmp_path / "sa.json"), standin.url,
+                                      budget_per_minute=1000, policy=RetryPolicy(attempts=2, base=0, cap=0,
+                                                                                 timeout=10, sleep=lambda s: None))
+        backend.init_layout(WORKBOOK)
+        rules = standin.sheet(sid, "Orders").conditional_formats
+        formulas = [r["booleanRule"]["condition"]["values"][0]["userEnteredValue"] for r in rules]
+        assert all("," not in f.replace('","', "") for f in formulas if "(" in f), formulas
+        # the stand-in stores ',' as en_US does; TrueCraft reads that as the same formula: no churn
+        assert backend.init_layout(WORKBOOK) == []
+    finally:
+        standin.stop()

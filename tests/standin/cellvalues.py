@@ -45,8 +45,21 @@ def parse_input(value, option: str, fmt: dict | None = None) -> dict:
         # A leading apostrophe forces text and is not part of the stored value.
         return {"v": {"stringValue": text[1:]}}
     if text.startswith("=") and len(text) > 1:
-        return {"v": {"formulaValue": text}}
+        return {"v": {"formulaValue": _en_us_separators(text)}}
     return _parse_user_text(text)
+
+
+def _en_us_separators(formula: str) -> str:
+    """Google takes ';' between arguments in every locale and stores ',' in en_US (the stand-in's locale).
+
+    Sources: mricon/ingress-fieldplan#5 ("Google now accepts semicolons in all locales"),
+    axemonk/Spreadsheet-Formula#19 ("valid in Google Sheets (';' autocorrected to ',')").
+    """
+    out, quoted = [], False
+    for ch in formula:
+        quoted = not quoted if ch == '"' else quoted
+        out.append("," if ch == ";" and not quoted else ch)
+    return "".join(out)
 
 
 def _parse_user_text(text: str) -> dict:
