@@ -130,6 +130,17 @@ def test_buy_after_a_crash_mid_purchase_never_buys_twice(connect, easypost):
     assert len(easypost.requests_to("POST", "/buy")) == 1 and easypost.purchases == {sid: 1}
 
 
+def test_on_buy_runs_after_the_purchase_landed_and_env_points_at_the_standin(easypost):
+    # given a connector built from the stand-in's settings, and a hook on purchases
+    connector = EasyPostConnector.from_env(easypost.env())
+    seen = []
+    easypost.on_buy = lambda sid: seen.append(easypost.purchases.get(sid))
+    sid = connector.create_shipment("intent-9", SHIP_FROM, SHIP_TO, MUG)
+    # when it buys, then the hook saw the purchase already counted
+    connector.buy(sid)
+    assert seen == [1] and easypost.purchases_for_reference("intent-9") == 1
+
+
 def test_buy_that_failed_before_landing_can_be_bought_next_time(connect, easypost):
     # given EasyPost is down for the first buy (nothing bought)
     connector, sid = bought_shipment(connect)

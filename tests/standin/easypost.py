@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import hashlib
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 from flask import Response, request
 
@@ -22,10 +22,6 @@ from tests.standin.server_base import StandinServer
 
 TEST_KEY = "EZTK_standin_test_key"
 LIVE_KEY = "EZAK_standin_live_key"
-# The smallest valid PDF, so a saved label or batch file opens as a PDF.
-PDF_BYTES = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]"
-             b"/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 288 432]>>endobj\n"
-             b"trailer<</Root 1 0 R>>\n%%EOF\n")
 
 
 class EasyPostStandin(BatchRoutes, StandinServer):
@@ -42,6 +38,7 @@ class EasyPostStandin(BatchRoutes, StandinServer):
         self.undeliverable: list[str] = []  # street or ZIP fragments EasyPost can't find
         self.corrections: dict[str, dict[str, str]] = {}  # street fragment -> fields EasyPost corrects
         self.label_polls_needed = 1  # batch retrieves before its label PDF is ready
+        self.on_buy: Callable[[str], None] | None = None  # called with the shipment id once a purchase landed
         self._lose_buy_replies = 0
         self._rejections: list[tuple[str, int, dict]] = []
         self._polls: dict[str, int] = {}
@@ -59,6 +56,10 @@ class EasyPostStandin(BatchRoutes, StandinServer):
         for path, view, method in rules:
             self.app.add_url_rule(path, f"{view.__name__}_{method}", view, methods=[method])
         self.app.before_request(self._guard)
+
+    def env(self, key: str = TEST_KEY) -> dict[str, str]:
+        """The settings that point TrueCraft at this stand-in."""
+        return {"EASYPOST_API_KEY": key, "EASYPOST_API_URL": f"{self.url}/v2"}
 
     # -- test controls -------------------------------------------------------------
     def lose_next_buy_reply(self, n: int = 1) -> None:
@@ -268,6 +269,8 @@ class EasyPostStandin(BatchRoutes, StandinServer):
                                              [{"field": "rate", "message": "is not one of this shipment's rates"}]),
                                422)
             self._purchase(shp, chosen)
+            if self.on_buy is not None:
+                self.on_buy(sid)  # e.g. a test kills its worker here: bought, not yet recorded
             if self._lose_buy_replies > 0:
                 # The purchase landed; the answer is lost on the way back (a proxy's 502 page, not JSON).
                 self._lose_buy_replies -= 1
@@ -292,6 +295,6 @@ class EasyPostStandin(BatchRoutes, StandinServer):
     def _file(self, name: str):
         # Label files (EasyPost serves them from S3); PDFs are real, tiny PDFs.
         if name.endswith(".pdf"):
-            return Response(PDF_BYTES, 200, mimetype="application/pdf")
+            return Response(ep.PDF_BYTES, 200, mimetype="application/pdf")
         return Response(b"label:" + name.encode(), 200, mimetype="application/octet-stream")
 

@@ -15,6 +15,10 @@ from typing import Any
 from flask import jsonify
 
 _serial = itertools.count(1)
+# The smallest valid PDF, so a saved label or batch file opens as a PDF.
+PDF_BYTES = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]"
+             b"/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 288 432]>>endobj\n"
+             b"trailer<</Root 1 0 R>>\n%%EOF\n")
 
 # Carrier/service list. USPS services and the Rate shape: test_shipment_create.yaml. UPS and FedEx
 # are not in the cassettes; their service names are EasyPost's service levels, same Rate shape.
