@@ -24,7 +24,7 @@ REPLAYED = ["test_address_create_verify.yaml", "test_address_create_verify_stric
             "test_address_create_and_verify.yaml", "test_address_verify_invalid_address.yaml",
             "test_address_all.yaml", "test_shipment_create.yaml", "test_shipment_buy.yaml",
             "test_shipment_retrieve.yaml", "test_shipment_refund.yaml", "test_batch_create.yaml",
-            "test_batch_add_remove_shipment.yaml", "test_error.yaml"]
+            "test_batch_add_remove_shipment.yaml", "test_batch_label.yaml", "test_error.yaml"]
 ID = re.compile(r"^[a-z]+_[0-9a-f]{32}$")
 
 

@@ -10,7 +10,6 @@ refund, make an address undeliverable or corrected.
 from __future__ import annotations
 
 import copy
-import hashlib
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -41,19 +40,14 @@ class EasyPostStandin(BatchRoutes, StandinServer):
         self.on_buy: Callable[[str], None] | None = None  # called with the shipment id once a purchase landed
         self._lose_buy_replies = 0
         self._rejections: list[tuple[str, int, dict]] = []
-        self._polls: dict[str, int] = {}
         rules = [("/v2/addresses", self._create_address, "POST"), ("/v2/addresses", self._list_addresses, "GET"),
                  ("/v2/addresses/create_and_verify", self._create_and_verify, "POST"),
                  ("/v2/addresses/<aid>/verify", self._verify_address, "GET"),
                  ("/v2/shipments", self._create_shipment, "POST"),
                  ("/v2/shipments/<sid>", self._get_shipment, "GET"),
                  ("/v2/shipments/<sid>/buy", self._buy, "POST"), ("/v2/shipments/<sid>/refund", self._refund, "POST"),
-                 ("/v2/batches", self._create_batch, "POST"), ("/v2/batches/<bid>", self._get_batch, "GET"),
-                 ("/v2/batches/<bid>/add_shipments", self._add_shipments, "POST"),
-                 ("/v2/batches/<bid>/remove_shipments", self._remove_shipments, "POST"),
-                 ("/v2/batches/<bid>/label", self._batch_label, "POST"),
                  ("/files/<path:name>", self._file, "GET")]
-        for path, view, method in rules:
+        for path, view, method in rules + self._batch_rules():
             self.app.add_url_rule(path, f"{view.__name__}_{method}", view, methods=[method])
         self.app.before_request(self._guard)
 
@@ -98,7 +92,7 @@ class EasyPostStandin(BatchRoutes, StandinServer):
         # Injected faults (fail_next) carry EasyPost's error object, as its 5xx answers do
         # (docs.easypost.com/docs/errors); the official client can't read any other JSON error.
         resp = ep.answer(ep.error_body("INTERNAL_SERVER_ERROR" if fault.status >= 500 else "INJECTED",
-                                     f"injected fault {fault.status}", []), fault.status)
+                                       f"injected fault {fault.status}", []), fault.status)
         for key, value in fault.headers.items():
             resp.headers[key] = value
         return resp
@@ -111,7 +105,7 @@ class EasyPostStandin(BatchRoutes, StandinServer):
         if key not in self.api_keys:
             # 401 body: EasyPost's error object (docs.easypost.com/docs/errors; shape as test_error.yaml).
             return ep.answer(ep.error_body("APIKEY.INACTIVE", "This api key is no longer active. Please use a "
-                                         "different api key or reactivate this key.", []), 401)
+                                            "different api key or reactivate this key.", []), 401)
         with self.lock:
             hit = next((r for r in self._rejections if r[0] in request.path), None)
             if hit is not None:
@@ -120,29 +114,8 @@ class EasyPostStandin(BatchRoutes, StandinServer):
 
     # -- addresses ---------------------------------------------------------------------
     def _verify(self, fields: dict[str, Any]) -> tuple[dict[str, Any], list[dict]]:
-        """(the address as EasyPost's verification writes it, FieldErrors); shapes from
-        test_address_create_verify_strict.yaml (upper case, apartment folded into street1, ZIP+4)."""
-        street1 = str(fields.get("street1") or "")
-        street2 = str(fields.get("street2") or "")
-        zip_code = str(fields.get("zip") or "")
-        here = f"{street1} {street2} {zip_code}".upper()
-        errors = []
-        if not street1[:1].isdigit():
-            errors.append(ep.field_error("E.HOUSE_NUMBER.MISSING", "street1", "House number is missing"))
-        if (fields.get("state") or "").upper() == "ZZ" or any(f.upper() in here for f in self.undeliverable):
-            errors.insert(0, ep.field_error("E.ADDRESS.NOT_FOUND", "address", "Address not found"))
-        if errors:
-            return dict(fields), errors
-        out = {**fields, "street1": f"{street1} {street2}".strip().upper(), "street2": "",
-               "city": str(fields.get("city") or "").upper(), "state": str(fields.get("state") or "").upper(),
-               "name": str(fields.get("name") or "").upper() or None, "residential": True}
-        for fragment, fixed in self.corrections.items():
-            if fragment.upper() in here:
-                out.update(fixed)
-        if len(str(out.get("zip") or "")) == 5 and str(out["zip"]).isdigit():
-            plus4 = int(hashlib.sha1(out["street1"].encode()).hexdigest(), 16) % 10000
-            out["zip"] = f"{out['zip']}-{plus4:04d}"
-        return out, []
+        """(the address as verification writes it, FieldErrors), by this account's rules."""
+        return ep.verify_fields(fields, self.undeliverable, self.corrections)
 
     def _address(self, fields: dict[str, Any], verify: bool) -> dict[str, Any]:
         if not verify:
@@ -202,16 +175,27 @@ class EasyPostStandin(BatchRoutes, StandinServer):
         return ep.address(sent)
 
     def _create_shipment(self):
-        # 201 with rates (test_shipment_create.yaml); {"shipment": {}} -> 422 PARAMETER.REQUIRED (test_error.yaml);
-        # carrier+service in the body buy at once (test_shipment_refund.yaml, first request).
+        # 201 with rates (test_shipment_create.yaml); carrier+service in the body buy at once
+        # (test_shipment_refund.yaml, first request).
         sent = (request.get_json(silent=True) or {}).get("shipment") or {}
-        if not sent:
+        shp = self._new_shipment(sent)
+        if isinstance(shp, Response):
+            return shp
+        if sent.get("carrier") and sent.get("service"):
+            refused = self._buy_service(shp, sent["carrier"], sent["service"])
+            if refused is not None:
+                return refused
+        return ep.answer(shp, 201)
+
+    def _new_shipment(self, sent: dict[str, Any]) -> dict[str, Any] | Response:
+        """A stored, unbought shipment with rates for every service, or EasyPost's 422."""
+        if not sent:  # {"shipment": {}} -> 422 PARAMETER.REQUIRED (test_error.yaml)
             return ep.answer(ep.error_body("PARAMETER.REQUIRED", "Missing required parameter.",
-                                         [{"field": "shipment", "message": "cannot be blank"}]), 422)
+                                           [{"field": "shipment", "message": "cannot be blank"}]), 422)
         weight = (sent.get("parcel") or {}).get("weight")
-        if weight is None or float(weight) <= 0:
+        if weight is None or float(weight) <= 0:  # same error object, the field named
             return ep.answer(ep.error_body("PARAMETER.INVALID", "Invalid parameter.",
-                                         [{"field": "parcel.weight", "message": "must be more than 0"}]), 422)
+                                           [{"field": "parcel.weight", "message": "must be more than 0"}]), 422)
         sid = ep.new_id("shp")
         rates = [ep.rate(sid, carrier, service, base + per_oz * Decimal(str(weight)), days)
                  for (carrier, service), (base, per_oz, days) in self.rate_table.items()]
@@ -219,13 +203,15 @@ class EasyPostStandin(BatchRoutes, StandinServer):
                           self._address_ref(sent.get("to_address") or {}), rates)
         with self.lock:
             self.shipments[sid] = shp
-        if sent.get("carrier") and sent.get("service"):
-            chosen = next((r for r in rates if r["carrier"] == sent["carrier"] and r["service"] == sent["service"]),
-                          None)
-            if chosen is None:
-                return ep.answer(ep.error_body("SHIPMENT.RATE.UNAVAILABLE", "No rate for that service.", []), 422)
-            self._purchase(shp, chosen)
-        return ep.answer(shp, 201)
+        return shp
+
+    def _buy_service(self, shp: dict[str, Any], carrier: str, service: str) -> Response | None:
+        """Buy the named service now (one-call buy); EasyPost's 422 when it has no such rate."""
+        chosen = next((r for r in shp["rates"] if r["carrier"] == carrier and r["service"] == service), None)
+        if chosen is None:
+            return ep.answer(ep.error_body("SHIPMENT.RATE.UNAVAILABLE", "No rate for that service.", []), 422)
+        self._purchase(shp, chosen)
+        return None
 
     def _get_shipment(self, sid: str):
         # GET /shipments/{id}: the stored shipment, bought or not (test_shipment_retrieve.yaml).
@@ -262,11 +248,11 @@ class EasyPostStandin(BatchRoutes, StandinServer):
                 return ep.not_found()
             if shp.get("postage_label") is not None:
                 return ep.answer(ep.error_body("SHIPMENT.POSTAGE.EXISTS",
-                                             "Postage already exists for this shipment.", []), 422)
+                                               "Postage already exists for this shipment.", []), 422)
             chosen = next((r for r in shp["rates"] if r["id"] == rate_id), None)
             if chosen is None:
                 return ep.answer(ep.error_body("SHIPMENT.RATE.NOT_FOUND", "Rate not found for this shipment.",
-                                             [{"field": "rate", "message": "is not one of this shipment's rates"}]),
+                                               [{"field": "rate", "message": "is not one of this shipment's rates"}]),
                                422)
             self._purchase(shp, chosen)
             if self.on_buy is not None:
@@ -286,7 +272,7 @@ class EasyPostStandin(BatchRoutes, StandinServer):
                 return ep.not_found()
             if shp.get("postage_label") is None:
                 return ep.answer(ep.error_body("SHIPMENT.REFUND.UNAVAILABLE",
-                                             "This shipment has no postage to refund.", []), 422)
+                                               "This shipment has no postage to refund.", []), 422)
             if not shp.get("refund_status"):
                 shp["refund_status"] = "submitted"
             ep.advance_tracker(shp)

@@ -6,6 +6,7 @@ each names the cassette it copies. Values are made up; shapes are not.
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
 import uuid
 from datetime import datetime, timezone
@@ -80,6 +81,33 @@ def field_error(code: str, field: str, message: str) -> dict[str, Any]:
 def error_body(code: str, message: str, errors: list[Any]) -> dict[str, Any]:
     """An error answer: {"error": {code, message, errors}} (test_error.yaml, a 422)."""
     return {"error": {"code": code, "message": message, "errors": errors}}
+
+
+def verify_fields(fields: dict[str, Any], undeliverable: list[str],
+                  corrections: dict[str, dict[str, str]]) -> tuple[dict[str, Any], list[dict]]:
+    """(the address as EasyPost's verification writes it, FieldErrors) — shapes from
+    test_address_create_verify_strict.yaml (upper case, apartment folded into street1, ZIP+4)."""
+    street1 = str(fields.get("street1") or "")
+    street2 = str(fields.get("street2") or "")
+    zip_code = str(fields.get("zip") or "")
+    here = f"{street1} {street2} {zip_code}".upper()
+    errors = []
+    if not street1[:1].isdigit():
+        errors.append(field_error("E.HOUSE_NUMBER.MISSING", "street1", "House number is missing"))
+    if (fields.get("state") or "").upper() == "ZZ" or any(f.upper() in here for f in undeliverable):
+        errors.insert(0, field_error("E.ADDRESS.NOT_FOUND", "address", "Address not found"))
+    if errors:
+        return dict(fields), errors
+    out = {**fields, "street1": f"{street1} {street2}".strip().upper(), "street2": "",
+           "city": str(fields.get("city") or "").upper(), "state": str(fields.get("state") or "").upper(),
+           "name": str(fields.get("name") or "").upper() or None, "residential": True}
+    for fragment, fixed in corrections.items():
+        if fragment.upper() in here:
+            out.update(fixed)
+    if len(str(out.get("zip") or "")) == 5 and str(out["zip"]).isdigit():
+        plus4 = int(hashlib.sha1(out["street1"].encode()).hexdigest(), 16) % 10000
+        out["zip"] = f"{out['zip']}-{plus4:04d}"
+    return out, []
 
 
 def parcel(sent: dict[str, Any]) -> dict[str, Any]:
