@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -191,7 +192,7 @@ class DuplicatesFlow:
         for p in self.store.pairs():
             a, b = by_id.get(p.order_a), by_id.get(p.order_b)
             out[p.pair_id] = {
-                "detected": p.detected[:16].replace("T", " "), "score": p.score, "alert": p.alert,
+                "detected": format_time(datetime.fromisoformat(p.detected), self.tz), "score": p.score, "alert": p.alert,
                 "order_a": p.order_a, "summary_a": summary(a, self.tz) if a else "",
                 "order_b": p.order_b, "summary_b": summary(b, self.tz) if b else "",
                 "reasons": "; ".join(p.reasons), "result": p.result}

@@ -54,6 +54,9 @@ def diff_sheet(layout: Layout, rows: list[list[str]], stored: dict[str, StoredOr
             continue
         if s.sheet_rev == 0:
             continue  # the service has not written this row yet; nothing a person did to it
+        if was_read is not None and not any(was_read(r, layout.positions[k]) for k in EDITABLE_KEYS
+                                            if k in layout.positions):
+            continue  # none of this row's editable cells were read this cycle
         expected = editable_values(s)
         dirty = s.fields.get("_dirty", {})
         for key in EDITABLE_KEYS:

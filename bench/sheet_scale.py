@@ -31,7 +31,15 @@ from sheets.google_backend import GoogleSheetsBackend  # noqa: E402
 from tests.standin.sheets_server import SheetsStandin  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=timezone.utc)
-ITEMS = ("Linen Wrap Jacket", "Wool Beanie", "Hand-thrown Mug", "Leather Card Wallet", "Beeswax Candle")
+ITEMS = tuple(f"{a} {b}" for a in ("Linen", "Wool", "Oak", "Leather", "Beeswax", "Ceramic", "Silver", "Cotton")
+              for b in ("Wrap Jacket", "Beanie", "Mug", "Card Wallet", "Candle", "Bowl", "Ring", "Tote"))
+FIRST = ("Olivia", "Liam", "Emma", "Noah", "Ava", "Elijah", "Sophia", "James", "Isabella", "Lucas", "Mia",
+         "Mateo", "Amelia", "Ethan", "Harper", "Kai", "Evelyn", "Leo", "Chloe", "Ezra", "Priya", "Omar",
+         "Yuki", "Sven", "Aisha", "Diego", "Mei", "Tomas", "Zara", "Ines")
+LAST = ("Chen", "Reed", "Okafor", "Novak", "Haddad", "Lindqvist", "Moreau", "Tanaka", "Silva", "Kowalski",
+        "Murphy", "Patel", "Jensen", "Rossi", "Nguyen", "Fischer", "Alvarez", "Brennan", "Kim", "Dubois",
+        "Ivanova", "Mensah", "Costa", "Sato", "Walsh", "Berg", "Ortiz", "Hughes", "Lam", "Varga")
+STREETS = ("Main St", "Oak Ave", "Pine Rd", "Elm St", "Cedar Ln", "Maple Dr", "Birch Way", "Lake Rd")
 AUDIT_PER_ORDER = 5
 
 
@@ -41,13 +49,16 @@ def year_of_orders(n: int) -> list[Order]:
     for i in range(n):
         created = NOW - timedelta(days=365) + timedelta(seconds=i * 365 * 86400 // n)
         shipped = NOW - created > timedelta(days=7)
-        item = ITEMS[i % len(ITEMS)]
+        item = ITEMS[(i * 37) % len(ITEMS)]
+        k = i % (n * 3 // 4 or 1)  # a quarter of the orders come from returning customers
+        first, last = FIRST[(k * 7) % len(FIRST)], LAST[(k // len(FIRST) * 11) % len(LAST)]
         out.append(Order(
             platform=("etsy", "shopify", "square", "amazon")[i % 4], platform_order_id=str(100000 + i),
             created_at=created, updated_at=created,
-            customer=Customer(f"Buyer {i % (n * 3 // 4 or 1)}", f"b{i % (n * 3 // 4 or 1)}@example.com"),
-            ship_to=Address(line1=f"{i} Main St", city="Portland", region="OR", postal_code="97201", country="US"),
-            items=(LineItem(item, 1, Money("48.00", "USD"), sku=f"SKU-{i % len(ITEMS)}"),),
+            customer=Customer(f"{first} {last}", f"{first}.{last}.{k}@example.com".lower()),
+            ship_to=Address(line1=f"{100 + k} {STREETS[k % len(STREETS)]}", city="Portland", region="OR",
+                            postal_code=f"97{200 + k % 90}", country="US"),
+            items=(LineItem(item, 1, Money("48.00", "USD"), sku=f"SKU-{(i * 37) % len(ITEMS)}"),),
             total=Money("48.00", "USD"), state=OrderState.FULFILLED if shipped else OrderState.PAID,
             shipments=(Shipment("USPS", f"9400111899223{i:09d}", created + timedelta(days=2)),) if shipped else ()))
     return out
@@ -108,15 +119,15 @@ def main(argv: list[str] | None = None) -> int:
             cycle = measure(backend, runner, args.cycles)
             slow = measure(backend, runner, 1, check=True)
             cells = sum(len(r) for t in WORKBOOK.tabs for r in _values(standin, runner, t.name))
-            rows.append((n, cycle, slow, cells))
+            rows.append((n, cycle, slow, cells, len(runner.pipeline.duplicates.store.pairs())))
             runner.close()
             standin.stop()
     base = rows[0][1][2] if rows else 1.0
     print(f"{'orders':>8} {'MB/cycle':>9} {'req/cycle':>10} {'s/cycle':>8} {'x 1st':>6}   "
-          f"{'check MB':>9} {'check req':>10} {'check s':>8} {'cells':>10}")
-    for n, (mb, req, sec), (cmb, creq, csec), cells in rows:
+          f"{'check MB':>9} {'check req':>10} {'check s':>8} {'cells':>10} {'dup pairs':>9}")
+    for n, (mb, req, sec), (cmb, creq, csec), cells, pairs in rows:
         print(f"{n:>8,} {mb / 1e6:>9.3f} {req:>10.1f} {sec:>8.3f} {sec / base:>6.2f}   "
-              f"{cmb / 1e6:>9.3f} {creq:>10.0f} {csec:>8.2f} {cells:>10,}")
+              f"{cmb / 1e6:>9.3f} {creq:>10.0f} {csec:>8.2f} {cells:>10,} {pairs:>9,}")
     print("archiving on: not measured (archiving is not built yet)")
     return 0
 

@@ -54,10 +54,32 @@ def check_sheet(settings: Settings, offline: bool) -> bool:
             backend = make_backend(settings)
             backend.spreadsheet  # noqa: B018 - one metadata request
             _line(OK, f"Reached the Google Sheet ({settings.google_sheet_id[:6]}…).")
+            check_cells(backend.refresh_metadata())
         except SheetUnavailable as exc:
             _line(BAD, str(exc))
             good = False
     return good
+
+
+GOOGLE_CELL_CAP = 10_000_000  # Google's limit per spreadsheet; every cell of every tab's grid counts
+
+
+def check_cells(meta: dict) -> None:
+    """How much of Google's 10-million-cell cap the spreadsheet uses; a warning past half of it."""
+    tabs = []
+    for sheet in meta.get("sheets", []):
+        props = sheet.get("properties", {})
+        grid = props.get("gridProperties", {})
+        tabs.append((grid.get("rowCount", 0) * grid.get("columnCount", 0), props.get("title", "")))
+    used = sum(n for n, _ in tabs)
+    share = f"{used:,} of Google's {GOOGLE_CELL_CAP:,} cells ({used / GOOGLE_CELL_CAP:.0%})"
+    if used <= GOOGLE_CELL_CAP // 2:
+        _line(OK, f"The sheet uses {share}.")
+        return
+    biggest = ", ".join(f"{title} {n:,}" for n, title in sorted(tabs, reverse=True)[:3])
+    _line(WARN, f"The sheet uses {share}; Google stops adding rows at the limit, and new orders would "
+                f"then wait in the journal. Biggest tabs: {biggest}. Empty rows and columns at the end "
+                "of a tab count too: delete them to make room.")
 
 
 def check_platforms(settings: Settings, offline: bool) -> bool:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sheet_schema.schema import ColourRule, col_letter, quote_tab
-from sheet_schema.tabs import AUDIT_LOG, DUPLICATES, ORDERS
+from sheet_schema.tabs import AUDIT_LOG, DUPLICATES, INVENTORY, ORDERS
 
 PLATFORM_LABELS = ("Shopify", "Etsy", "Square", "Amazon", "Manual")
 
@@ -10,33 +10,95 @@ PLATFORM_LABELS = ("Shopify", "Etsy", "Square", "Amazon", "Manual")
 ALERTS_LABEL = "Last alerts sent"
 
 
-def dashboard_cells(orders_pos: dict[str, int], dup_pos: dict[str, int],
-                    google: bool = True, audit_pos: dict[str, int] | None = None) -> list[tuple[str, str]]:
-    """(A1, value) pairs for the Dashboard; formulas reference columns by their live letters."""
+# (row, label, figure key, kind). Labels in column A, live formulas in column B; money first:
+# what TrueCraft saved is the number it is bought for (issue 14.7).
+FIGURES = (
+    (3, "Saved by caught duplicates", "", ""),
+    (4, "  This month", "saved_month", "money"),
+    (5, "  All time", "saved_all", "money"),
+    (6, "Revenue this week (from Monday)", "revenue_week", "money"),
+    (8, "Orders today", "", ""),
+    *((9 + i, f"  {label}", f"today:{label}", "count") for i, label in enumerate(PLATFORM_LABELS)),
+    (14, "  All channels", "today_all", "count"),
+    (15, "  Merged or cancelled (not counted)", "today_excluded", "count"),
+    (16, "Unfulfilled", "unfulfilled", "count"),
+    (17, "On hold", "on_hold", "count"),
+    (18, "In progress", "in_progress", "count"),
+    (19, "Duplicates awaiting review", "dups_waiting", "count"),
+    (20, "Low-stock items", "low_stock", "count"),
+)
+FEED_LABEL_ROW = 22
+FEED_LABEL = "Newest orders first"
+STOCK_ROWS = 5000  # SUMPRODUCT needs bounded ranges
+
+
+def figure_formulas(orders_pos: dict[str, int], dup_pos: dict[str, int],
+                    inv_pos: dict[str, int] | None = None) -> dict[str, str]:
+    """Figure key -> live formula, with the columns' current letters.
+
+    Times are real date-times, so "today" and "this week" compare numbers
+    (TODAY(), DATE()): no date text, no format codes, nothing that depends on
+    the sheet's locale. Merged and cancelled orders are not sales.
+    """
     o = {k: f"{quote_tab(ORDERS)}!{col_letter(i)}:{col_letter(i)}" for k, i in orders_pos.items()}
     d = {k: f"{quote_tab(DUPLICATES)}!{col_letter(i)}:{col_letter(i)}" for k, i in dup_pos.items()}
-    today = 'TEXT(TODAY(),"yyyy-mm-dd")&"*"'
-    # Merged duplicates and cancelled orders are not sales: they are counted on their own line.
-    real = f',{o["status"]},"<>MERGED",{o["status"]},"<>CANCELLED"'
-    cells: list[tuple[str, str]] = [("A1", "TrueCraft Dashboard"), ("A3", "Orders today")]
-    row = 4
+    today = f'{o["received"]},">="&TODAY(),{o["received"]},"<"&(TODAY()+1)'
+    real = f'{o["status"]},"<>MERGED",{o["status"]},"<>CANCELLED"'
+    month = f'{o["received"]},">="&DATE(YEAR(TODAY()),MONTH(TODAY()),1)'
+
+    def saved(extra: str = "") -> str:  # orders merged or cancelled as someone's duplicate
+        return "+".join(f'SUMIFS({o["total"]},{o["dup_of"]},"<>",{o["status"]},"{s}"{extra})'
+                        for s in ("MERGED", "CANCELLED"))
+    out = {
+        "saved_month": "=" + saved("," + month), "saved_all": "=" + saved(),
+        "revenue_week": f'=SUMIFS({o["total"]},{o["received"]},">="&(TODAY()-WEEKDAY(TODAY(),3)),{real})',
+        "today_all": f"=COUNTIFS({today},{real})",
+        "today_excluded": f'=COUNTIFS({today},{o["status"]},"MERGED")+COUNTIFS({today},{o["status"]},"CANCELLED")',
+        "unfulfilled": f'=COUNTIF({o["status"]},"UNFULFILLED")',
+        "on_hold": f'=COUNTIF({o["status"]},"ON HOLD")',
+        "in_progress": f'=COUNTIF({o["status"]},"IN PROGRESS")',
+        "dups_waiting": f'=COUNTIFS({d["score"]},">0",{d["decision"]},"")',
+    }
     for label in PLATFORM_LABELS:
-        cells.append((f"A{row}", f"  {label}"))
-        cells.append((f"B{row}", f'=COUNTIFS({o["platform"]},"{label}",{o["received"]},{today}{real})'))
-        row += 1
-    cells += [
-        (f"A{row}", "  All channels"), (f"B{row}", f"=COUNTIFS({o['received']},{today}{real})"),
-        (f"A{row + 1}", "  Merged or cancelled (not counted)"),
-        (f"B{row + 1}", f'=COUNTIFS({o["received"]},{today},{o["status"]},"MERGED")'
-                        f'+COUNTIFS({o["received"]},{today},{o["status"]},"CANCELLED")'),
-        (f"A{row + 2}", "Unfulfilled"), (f"B{row + 2}", f'=COUNTIF({o["status"]},"UNFULFILLED")'),
-        (f"A{row + 3}", "In progress"), (f"B{row + 3}", f'=COUNTIF({o["status"]},"IN PROGRESS")'),
-        (f"A{row + 4}", "On hold"), (f"B{row + 4}", f'=COUNTIF({o["status"]},"ON HOLD")'),
-        (f"A{row + 5}", "Duplicates awaiting review"),
-        (f"B{row + 5}", f'=COUNTIFS({d["score"]},">0",{d["decision"]},"")'),
-    ]
-    feed_row = row + 8
-    cells.append((f"A{feed_row - 1}", "Newest orders first"))
+        out[f"today:{label}"] = f'=COUNTIFS({o["platform"]},"{label}",{today},{real})'
+    if inv_pos and "on_hand" in inv_pos and "low_stock" in inv_pos:
+        def rng(key: str) -> str:
+            letter = col_letter(inv_pos[key])
+            return f"{quote_tab(INVENTORY)}!{letter}2:{letter}{STOCK_ROWS}"
+        out["low_stock"] = (f'=SUMPRODUCT(ISNUMBER({rng("on_hand")})*ISNUMBER({rng("low_stock")})'
+                            f'*({rng("on_hand")}<={rng("low_stock")}))')
+    return out
+
+
+PRINT_LABEL = "Print (PDF: landscape, one page wide, header on every page)"
+
+
+def print_url(spreadsheet_id: str, gid: int) -> str:
+    """Google's PDF export of one tab with the print setup the API can't store (landscape, fit to width,
+    frozen header rows repeated)."""
+    return (f"https://docs.google.com/spreadsheets/d/{spreadsheet_id}/export?format=pdf&gid={gid}"
+            "&portrait=false&fitw=true&fzr=true&gridlines=false")
+
+
+def dashboard_cells(orders_pos: dict[str, int], dup_pos: dict[str, int],
+                    google: bool = True, audit_pos: dict[str, int] | None = None,
+                    inv_pos: dict[str, int] | None = None,
+                    print_links: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """(A1, value) pairs for the Dashboard; formulas reference columns by their live letters."""
+    formulas = figure_formulas(orders_pos, dup_pos, inv_pos)
+    cells: list[tuple[str, str]] = [("A1", "TrueCraft Dashboard")]
+    if print_links:
+        cells.append(("D3", PRINT_LABEL))
+        for i, (tab, url) in enumerate(print_links.items()):
+            cells.append((f"D{4 + i}", f'=HYPERLINK("{url}","{tab}")'))
+    for row, label, key, _ in FIGURES:
+        if key and key not in formulas:
+            continue
+        cells.append((f"A{row}", label))
+        if key:
+            cells.append((f"B{row}", formulas[key]))
+    feed_row = FEED_LABEL_ROW + 1
+    cells.append((f"A{FEED_LABEL_ROW}", FEED_LABEL))
     if google:
         keys = ["received", "order_id", "platform", "total", "customer", "status"]
         letters = ",".join(col_letter(orders_pos[k]) for k in keys)

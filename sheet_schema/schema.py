@@ -12,7 +12,7 @@ class Column:
     datetime, money, int, percent, choice; editable: people type here (the
     service never overwrites it except on purpose); choices: dropdown values;
     width: pixels, a hint for init; wrap: long text that wraps instead of being cut off;
-    note: shown on the header cell (what the seller fills in).
+    note: shown on the header cell (what the seller fills in); strict: a dropdown refuses other values.
     """
 
     key: str
@@ -24,6 +24,7 @@ class Column:
     number_format: str = ""
     wrap: bool = False
     note: str = ""
+    strict: bool = True  # dropdown refuses other values (Status); False lets a person type her own (Carrier)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Tab:
     retired_rules: tuple[ColourRule, ...] = ()
     frozen_key: bool = False  # freeze the key column with the header (Orders: Order ID stays in view)
     print_landscape: bool = False  # print setup: landscape, fit to width, header row on every page
+    print_through: str = ""  # last column key printed (the working columns), so the print stays readable
 
     @property
     def headers(self) -> list[str]:
@@ -82,6 +84,49 @@ class WorkbookSchema:
             if tab.name == name:
                 return tab
         raise KeyError(name)
+
+
+DATE_TIME_FORMAT = "yyyy-mm-dd hh:mm"  # ISO order reads the same in every locale and sorts as it reads
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$", "JPY": "¥"}
+
+
+def money_format(currency: str = "USD") -> str:
+    """The number format that shows an amount in its currency: '"$"#,##0.00', '#,##0.00" CHF"'."""
+    code = (currency or "USD").strip().upper()
+    decimals = "" if code == "JPY" else ".00"  # yen have no minor unit
+    symbol = CURRENCY_SYMBOLS.get(code)
+    return f'"{symbol}"#,##0{decimals}' if symbol else f'#,##0{decimals}" {code}"'
+
+
+def _swap_outside_quotes(formula: str, old: str, new: str) -> str:
+    out, quoted = [], False
+    for ch in formula:
+        if ch == '"':
+            quoted = not quoted
+        out.append(new if ch == old and not quoted else ch)
+    return "".join(out)
+
+
+def any_locale(formula: str) -> str:
+    """A formula for Google Sheets with ';' between arguments, which every locale reads.
+
+    In locales with a decimal comma (de_DE, fr_FR, tr_TR…) Google's formula
+    parser takes ';' between arguments and rejects ',' ("Formula parse error");
+    ';' is accepted in all locales and shown as ',' where that is the separator
+    (googleapis/google-api-nodejs-client#1994, mricon/ingress-fieldplan#5).
+    Commas inside quoted text (a QUERY's column list) are left alone.
+    """
+    return _swap_outside_quotes(formula, ",", ";")
+
+
+def with_commas(formula: str) -> str:
+    """The same formula with ',' between arguments (as stored in en_US and in .xlsx files)."""
+    return _swap_outside_quotes(str(formula), ";", ",")
+
+
+def same_formula(a: str, b: str) -> bool:
+    """Equal once argument separators are ignored (Google shows ';' as ',' in en_US)."""
+    return with_commas(a) == with_commas(b)
 
 
 def normalise_header(text: str) -> str:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from sheet_schema.schema import Column as C
-from sheet_schema.schema import ColourRule, Tab, WorkbookSchema
+from sheet_schema.schema import DATE_TIME_FORMAT as DT
+from sheet_schema.schema import ColourRule, Tab, WorkbookSchema, money_format
 
 ORDERS = "Orders"
 DUPLICATES = "Duplicates"
@@ -17,6 +18,10 @@ DASHBOARD = "Dashboard"
 STATUSES = ("UNFULFILLED", "IN PROGRESS", "ON HOLD", "FULFILLED", "CANCELLED", "MERGED")
 DECISIONS = ("MERGE", "NOT DUPLICATE", "CANCEL ON PLATFORM")
 LABEL_ACTIONS = ("BUY", "VOID")
+# Money cells show their currency; an order in another currency gets its own on its row.
+MONEY = money_format("USD")
+COUNTRIES = ("US", "CA", "GB", "AU", "NZ", "IE", "DE", "FR", "NL", "ES", "IT", "JP")
+CURRENCIES = ("USD", "CAD", "GBP", "EUR", "AUD", "NZD", "JPY")
 CARRIERS = ("USPS", "UPS", "FedEx", "DHL", "Royal Mail", "Canada Post", "Australia Post", "Other")
 
 # Colour rules refer to columns by header via MATCH so they survive moved columns;
@@ -32,15 +37,16 @@ ORDERS_TAB = Tab(
     key_column="order_id",
     frozen_key=True,
     print_landscape=True,
+    print_through="match_reasons",
     columns=(
         C("order_id", "Order ID", width=70),
-        C("received", "Received", "datetime", width=125),
+        C("received", "Received", "datetime", width=125, number_format=DT),
         C("platform", "Platform", width=75),
         C("customer", "Customer", width=140, wrap=True),
         C("items", "Items", width=240, wrap=True),
-        C("total", "Total", "money", width=85, number_format="#,##0.00"),
+        C("total", "Total", "money", width=85, number_format=MONEY),
         C("status", "Status", "choice", editable=True, choices=STATUSES, width=115),
-        C("carrier", "Carrier", "choice", editable=True, choices=CARRIERS, width=95),
+        C("carrier", "Carrier", "choice", editable=True, choices=CARRIERS, width=95, strict=False),
         C("tracking", "Tracking #", editable=True, width=180, number_format="@"),
         C("label", "Label", "choice", editable=True, choices=LABEL_ACTIONS, width=70, note=(
             "BUY: TrueCraft checks the Ship To with EasyPost, buys the cheapest allowed postage and fills "
@@ -84,16 +90,16 @@ DUPLICATES_TAB = Tab(
     print_landscape=True,
     columns=(
         C("pair_id", "Pair", width=110),
-        C("detected", "Detected", "datetime", width=130),
+        C("detected", "Detected", "datetime", width=125, number_format=DT),
         C("score", "Score", "int", width=60),
-        C("alert", "Alert", width=380, wrap=True),
+        C("alert", "Alert", width=300, wrap=True),
         C("order_a", "Order A", width=80),
-        C("summary_a", "Order A Details", width=300, wrap=True),
+        C("summary_a", "Order A Details", width=260, wrap=True),
         C("order_b", "Order B", width=80),
-        C("summary_b", "Order B Details", width=300, wrap=True),
-        C("reasons", "Reasons", width=300, wrap=True),
+        C("summary_b", "Order B Details", width=260, wrap=True),
+        C("reasons", "Reasons", width=260, wrap=True),
         C("decision", "Decision", "choice", editable=True, choices=DECISIONS, width=160),
-        C("result", "Result", width=260, wrap=True),
+        C("result", "Result", width=220, wrap=True),
     ),
     colour_rules=(ColourRule("undecided", '=AND({decision}{row}="",{score}{row}<>"")', "FCE8B2"),),
 )
@@ -108,9 +114,9 @@ CUSTOMERS_TAB = Tab(
         C("phones", "Phones", width=140),
         C("channels", "Channels", width=140),
         C("order_count", "Orders", "int", width=60),
-        C("total_spent", "Total Spent", "money", width=90, number_format="#,##0.00"),
-        C("first_order", "First Order", "datetime", width=130),
-        C("last_order", "Last Order", "datetime", width=130),
+        C("total_spent", "Total Spent", "money", width=90, number_format=MONEY),
+        C("first_order", "First Order", "datetime", width=125, number_format=DT),
+        C("last_order", "Last Order", "datetime", width=125, number_format=DT),
         C("repeat", "Repeat", width=70),
         C("order_ids", "Order IDs", width=220, wrap=True),
     ),
@@ -163,30 +169,35 @@ BUNDLES_TAB = Tab(
     ),
 )
 
+YOU = "You fill this in. "
+TC = "TrueCraft fills this in: leave it blank."
 MANUAL_ENTRY_TAB = Tab(
     name=MANUAL_ENTRY,
     key_column="entry_id",
     columns=(
-        C("date", "Date", editable=True, width=130),
-        C("customer", "Customer", editable=True, width=150),
-        C("email", "Email", editable=True, width=180),
-        C("phone", "Phone", editable=True, width=120),
-        C("address", "Address", editable=True, width=200, wrap=True),
-        C("city", "City", editable=True, width=110),
-        C("region", "State/Region", editable=True, width=90),
-        C("postal_code", "Postal Code", editable=True, width=90),
-        C("country", "Country", editable=True, width=70),
-        C("item", "Item", editable=True, width=200, wrap=True),
-        C("sku", "SKU", editable=True, width=90),
-        C("quantity", "Quantity", editable=True, width=70),
-        C("unit_price", "Unit Price", editable=True, width=80),
-        C("currency", "Currency", editable=True, width=70),
-        C("notes", "Notes", editable=True, width=160, wrap=True),
-        C("order_id", "Order ID", width=80),
-        C("message", "TrueCraft Message", width=300, wrap=True),
+        C("date", "Date", editable=True, width=125, note=YOU + "Like 2026-11-27 (blank = when TrueCraft first saw the row)."),
+        C("customer", "Customer", editable=True, width=150, note=YOU + "The buyer's name."),
+        C("email", "Email", editable=True, width=180, note=YOU + "Optional: helps spot repeat buyers."),
+        # Plain text: a typed phone (+1 503…) or ZIP (02134) stays exactly as typed (FACTS 3).
+        C("phone", "Phone", editable=True, width=120, number_format="@", note=YOU + "Optional."),
+        C("address", "Address", editable=True, width=200, wrap=True, note=YOU + "Street and number."),
+        C("city", "City", editable=True, width=110, note=YOU),
+        C("region", "State/Region", editable=True, width=90, note=YOU + "Like OR or Ontario."),
+        C("postal_code", "Postal Code", editable=True, width=90, number_format="@", note=YOU + "Kept as typed."),
+        C("country", "Country", "choice", editable=True, choices=COUNTRIES, strict=False, width=70,
+          note=YOU + "Two-letter code like US; pick or type."),
+        C("item", "Item", editable=True, width=200, wrap=True, note=YOU + "What was sold."),
+        C("sku", "SKU", editable=True, width=90, note=YOU + "Optional: your Internal SKU, so stock moves."),
+        C("quantity", "Quantity", editable=True, width=70, note=YOU + "A whole number (blank = 1)."),
+        C("unit_price", "Unit Price", editable=True, width=80, note=YOU + "Price of one, like 25.00."),
+        C("currency", "Currency", "choice", editable=True, choices=CURRENCIES, strict=False, width=70,
+          note=YOU + "Pick or type (blank = USD)."),
+        C("notes", "Notes", editable=True, width=160, wrap=True, note=YOU + "Optional."),
+        C("order_id", "Order ID", width=80, note=TC),
+        C("message", "TrueCraft Message", width=300, wrap=True, note=TC + " Says what was added, or what to fix."),
         # The row's identity, written before its order is stored: fixing a typo later updates
         # that order instead of adding a second one.
-        C("entry_id", "Entry ID", width=110),
+        C("entry_id", "Entry ID", width=110, note=TC),
     ),
 )
 
@@ -195,7 +206,7 @@ AUDIT_LOG_TAB = Tab(
     key_column="entry",
     columns=(
         C("entry", "Entry #", "int", width=60),
-        C("at", "When", "datetime", width=130),
+        C("at", "When", "datetime", width=125, number_format=DT),
         C("zone", "Time Zone", width=150),
         C("order_id", "Order ID", width=80),
         C("kind", "What", width=200, wrap=True),

@@ -18,7 +18,7 @@ import requests
 
 from core.http import OutcomeUnknown
 from sheet_schema.schema import Tab, quote_tab
-from sheets.google_rows import data_row_requests, runs, split_by_size, updated_rows
+from sheets.google_rows import currency_requests, data_row_requests, runs, split_by_size, updated_rows
 from sheets.rows import Layout
 
 log = logging.getLogger("truecraft.google")
@@ -105,15 +105,24 @@ class Appender:
 
 
 def format_requests(backend: Any, schema_tabs: dict[str, Tab], headers: dict[str, list[str]],
-                    landed: dict[str, list[tuple[int, int]]]) -> list[dict]:
-    """The data-row look for every block that landed, for one spreadsheets.batchUpdate."""
+                    landed: dict[str, list[tuple[int, int]]], sent: dict[str, list[list]] | None = None) -> list[dict]:
+    """The data-row look for every block that landed, for one spreadsheets.batchUpdate.
+
+    When the blocks hold exactly the rows sent, in order (no lost answer), each
+    amount also gets its own row's currency format.
+    """
     out: list[dict] = []
     for title, blocks in landed.items():
         tab, sheet_id = schema_tabs.get(title), backend._titles.get(title)
         if tab is None or sheet_id is None or not headers.get(title):
             continue
         pos = Layout.from_header(tab, headers[title]).positions
+        rows = (sent or {}).get(title, [])
+        in_order = len(rows) == sum(end - start for start, end in blocks)
         for start, end in blocks:
             if start >= 1:  # never restyle the header row
                 out += data_row_requests(tab, sheet_id, pos, start, end)
+                if in_order:
+                    out += currency_requests(tab, sheet_id, pos, start, rows[:end - start])
+            rows = rows[end - start:]
     return out

@@ -22,7 +22,7 @@ from sheet_schema.schema import col_letter, quote_tab
 from sheets.base import SheetBackend, SheetUnavailable, TabData, WriteBatch
 from sheets.prewrite import TabsChanged, fresh_for_write, remap_to_headers
 from sheets.google_append import AppendReport, Appender, format_requests
-from sheets.google_rows import split_by_size
+from sheets.google_rows import api_value, split_by_size
 from sheets.verify import apply_deltas, keyed_tabs, reaim
 
 log = logging.getLogger("truecraft.google")
@@ -219,17 +219,18 @@ class GoogleSheetsBackend(SheetBackend):
             if moved or dropped:
                 log.info("rows moved since this cycle read the sheet: %d cell run(s) re-aimed, %d dropped",
                          moved, dropped)
-        data = [{"range": f"{quote_tab(u.tab)}!{col_letter(u.col)}{u.row + 1}", "values": [u.values]}
-                for u in updates]
+        data = [{"range": f"{quote_tab(u.tab)}!{col_letter(u.col)}{u.row + 1}",
+                 "values": [[api_value(v) for v in u.values]]} for u in updates]
         for chunk in split_by_size(data):
             self._call(sh.values_batch_update, {"valueInputOption": "RAW", "data": chunk})
         report = AppendReport()
         self.last_append = report
         tabs = {t.name: t for t in WORKBOOK.tabs}
+        appends = {tab: [[api_value(v) for v in row] for row in rows] for tab, rows in appends.items()}
         for tab, rows in appends.items():
             if rows:
                 self._call(Appender(self, tabs.get(tab), self._headers.get(tab)).append, tab, rows, report)
-        looks = format_requests(self, tabs, self._headers, report.landed)
+        looks = format_requests(self, tabs, self._headers, report.landed, appends)
         for chunk in split_by_size(looks):
             self._call(sh.batch_update, {"requests": chunk})
 

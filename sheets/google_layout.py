@@ -7,17 +7,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from sheet_schema.dashboard import dashboard_cells, rule_formula, whole_column_formula
+from sheet_schema.dashboard import (FEED_LABEL_ROW, FIGURES, dashboard_cells, print_url, rule_formula,
+                                    whole_column_formula)
+from sheet_schema.schema import any_locale, money_format, same_formula, with_commas
 from sheet_schema.schema import Tab, WorkbookSchema, col_letter, quote_tab
-from sheet_schema.tabs import AUDIT_LOG, DASHBOARD, DUPLICATES, ORDERS
-from sheets.google_rows import column_requests, data_row_requests, runs
-from sheets.rows import Layout
+from sheet_schema.tabs import AUDIT_LOG, DASHBOARD, DUPLICATES, INVENTORY, ORDERS
+from sheets.google_rows import api_value, column_requests, data_row_requests, runs, split_by_size
+from sheets.rows import Layout, sheet_time
 
 PROTECT_PREFIX = "TrueCraft: filled in by the service"
 
 
 def _rgb(hex_colour: str) -> dict:
     return {k: int(hex_colour[i:i + 2], 16) / 255 for k, i in (("red", 0), ("green", 2), ("blue", 4))}
+
+
+def dashboard_look(sheet_id: int) -> list[dict]:
+    """Money figures in their currency, bold titles, columns wide enough for the feed (same each time)."""
+    def cell(row: int, col: int, fmt: dict, fields: str) -> dict:
+        return {"repeatCell": {"range": {"sheetId": sheet_id, "startRowIndex": row - 1, "endRowIndex": row,
+                                         "startColumnIndex": col, "endColumnIndex": col + 1},
+                               "cell": {"userEnteredFormat": fmt}, "fields": fields}}
+    out = [cell(1, 0, {"textFormat": {"bold": True, "fontSize": 14}}, "userEnteredFormat.textFormat")]
+    for row, _, key, kind in FIGURES:
+        if not key or kind == "money":
+            out.append(cell(row, 0, {"textFormat": {"bold": True}}, "userEnteredFormat.textFormat"))
+        if kind == "money":
+            out.append(cell(row, 1, {"numberFormat": {"type": "CURRENCY", "pattern": money_format("USD")}},
+                            "userEnteredFormat.numberFormat"))
+    out.append(cell(FEED_LABEL_ROW, 0, {"textFormat": {"bold": True}}, "userEnteredFormat.textFormat"))
+    for i, px in enumerate((240, 110, 75, 80, 150, 95)):
+        out.append({"updateDimensionProperties": {"range": {"sheetId": sheet_id, "dimension": "COLUMNS",
+                                                            "startIndex": i, "endIndex": i + 1},
+                                                  "properties": {"pixelSize": px}, "fields": "pixelSize"}})
+    return out
 
 
 class GoogleLayout:
@@ -51,14 +74,18 @@ class GoogleLayout:
         if header_writes:
             sh.values_batch_update({"valueInputOption": "RAW", "data": header_writes})
         positions = {t.name: Layout.from_header(t, headers[t.name]).positions for t in data_tabs}
+        self._upgrade_times(data_tabs, positions)
         header_look = self._header_look_rows(data_tabs)
         requests = list(self.widths)
         for t in data_tabs:
             requests += self._format_tab(t, props[t.name], positions[t.name])
             requests += self._repair_rows(t, props[t.name], positions[t.name], header_look.get(t.name, []))
+        if DASHBOARD in props:
+            requests += dashboard_look(props[DASHBOARD]["properties"]["sheetId"])
         if requests:
             sh.batch_update({"requests": requests})
-        self._dashboard(positions[ORDERS], positions[DUPLICATES], dash_values, positions.get(AUDIT_LOG))
+        self._dashboard(positions[ORDERS], positions[DUPLICATES], dash_values, positions.get(AUDIT_LOG),
+                        positions.get(INVENTORY))
         return self.done
 
     def _headers(self, tabs: list[Tab], headers: dict[str, list[str]], props: dict) -> tuple[list, list]:
@@ -138,18 +165,39 @@ class GoogleLayout:
         ours = set(wanted)
         for r in t.colour_rules + t.retired_rules:
             ours |= {rule_formula(r, pos, self.threshold), whole_column_formula(r, pos, self.threshold)}
-        mine = [i for i, fs in enumerate(formulas) if any(f in ours for f in fs)]
-        if mine == list(range(len(wanted))) and [formulas[i][0] for i in mine] == wanted:
+        ours = {with_commas(f) for f in ours}
+        mine = [i for i, fs in enumerate(formulas) if any(with_commas(f) in ours for f in fs)]
+        if mine == list(range(len(wanted))) and all(same_formula(formulas[i][0], w) for i, w in zip(mine, wanted)):
             return []
         out: list[dict] = [{"deleteConditionalFormatRule": {"sheetId": sid, "index": i}}
                            for i in reversed(mine)]  # highest index first, so the others stay put
         for index, (formula, rule) in enumerate(zip(wanted, t.colour_rules)):
             out.append({"addConditionalFormatRule": {"index": index, "rule": {
                 "ranges": [{"sheetId": sid, "startRowIndex": 0}],
-                "booleanRule": {"condition": {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": formula}]},
+                "booleanRule": {"condition": {"type": "CUSTOM_FORMULA",
+                                              "values": [{"userEnteredValue": any_locale(formula)}]},
                                 "format": {"backgroundColor": _rgb(rule.background)}}}}})
         self.done.append(f"{t.name}: colour rules set (resolved rows first, then duplicates)")
         return out
+
+    def _upgrade_times(self, tabs: list[Tab], positions: dict[str, dict[str, int]]) -> None:
+        """Times an older TrueCraft wrote as text become real date-times (one read; a write only if any)."""
+        where = [(t.name, col_letter(positions[t.name][c.key])) for t in tabs for c in t.columns
+                 if c.kind == "datetime" and c.key in positions[t.name]]
+        if not where:
+            return
+        resp = self.b.spreadsheet.values_batch_get([f"{quote_tab(n)}!{L}2:{L}" for n, L in where],
+                                                   params={"valueRenderOption": "UNFORMATTED_VALUE"})
+        data = []
+        for (name, letter), vr in zip(where, resp.get("valueRanges", [])):
+            for i, row in enumerate(vr.get("values", [])):
+                when = sheet_time(row[0]) if row and isinstance(row[0], str) else None
+                if when is not None:
+                    data.append({"range": f"{quote_tab(name)}!{letter}{i + 2}", "values": [[api_value(when)]]})
+        for chunk in split_by_size(data):
+            self.b.spreadsheet.values_batch_update({"valueInputOption": "RAW", "data": chunk})
+        if data:
+            self.done.append(f"{len(data)} time(s) stored as text made real date-times")
 
     def _header_look_rows(self, tabs: list[Tab]) -> dict[str, list[int]]:
         """Rows below the header that look like it (bold on grey): left by older versions' appends."""
@@ -202,17 +250,25 @@ class GoogleLayout:
         return out
 
     def _dashboard(self, orders_pos: dict[str, int], dup_pos: dict[str, int], shown: list[list],
-                   audit_pos: dict[str, int] | None = None) -> None:
-        cells = dashboard_cells(orders_pos, dup_pos, google=True, audit_pos=audit_pos)
+                   audit_pos: dict[str, int] | None = None, inv_pos: dict[str, int] | None = None) -> None:
+        links = {t: print_url(self.b.sheet_id, self.b._titles[t]) for t in (ORDERS, DUPLICATES, DASHBOARD)
+                 if t in self.b._titles}  # Sheets keeps print settings out of its API: a link carries them
+        cells = dashboard_cells(orders_pos, dup_pos, google=True, audit_pos=audit_pos, inv_pos=inv_pos,
+                                print_links=links)
         current = {}
         for r, row in enumerate(shown):
             for c, v in enumerate(row):
                 current[(r, c)] = str(v)
-        data = []
+        ours = {a1 for a1, _ in cells}
+        # An older layout's labels and figures, where ours moved: cleared (above the feed, columns A-F).
+        data = [{"range": f"{quote_tab(DASHBOARD)}!{chr(65 + c)}{r + 1}", "values": [[""]]}
+                for (r, c), v in current.items()
+                if 0 < r < FEED_LABEL_ROW - 1 and c < 6 and v and f"{chr(65 + c)}{r + 1}" not in ours]
         for a1, value in cells:
             col = ord(a1[0]) - 65
             row = int(a1[1:]) - 1
-            if current.get((row, col), "") != value:
+            value = any_locale(value) if value.startswith("=") else value
+            if not same_formula(current.get((row, col), ""), value):
                 data.append({"range": f"{quote_tab(DASHBOARD)}!{a1}", "values": [[value]]})
         if data:
             # USER_ENTERED on purpose: these are our own formulas, never customer text.

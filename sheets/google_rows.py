@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from typing import Any, Iterable, Iterator
 
 from sheet_schema.schema import Column, Tab
@@ -21,17 +22,55 @@ BODY_BUDGET = MAX_BODY_BYTES - 64 * 1024
 _RANGE_ROWS = re.compile(r"!?[A-Z]*(\d+)(?::[A-Z]*(\d+))?$")
 
 
-def number_format(col: Column) -> dict:
+def number_format(col: Column, pattern: str = "") -> dict:
     """The Sheets numberFormat for a column ('@' is Plain text, so digits stay exactly as typed)."""
     if col.number_format == "@":
         return {"type": "TEXT", "pattern": "@"}
-    return {"type": "NUMBER", "pattern": col.number_format}
+    kind = {"money": "CURRENCY", "datetime": "DATE_TIME"}.get(col.kind, "NUMBER")
+    return {"type": kind, "pattern": pattern or col.number_format}
 
 
 def validation_rule(col: Column) -> dict:
-    """The dropdown rule of a choice column (Carrier is lenient: other carriers may be typed)."""
+    """The dropdown rule of a choice column (Carrier, Country, Currency are lenient: others may be typed)."""
     return {"condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": v} for v in col.choices]},
-            "strict": col.key != "carrier", "showCustomUi": True}
+            "strict": col.strict, "showCustomUi": True}
+
+
+_EPOCH = datetime(1899, 12, 30)  # Sheets' serial-number epoch
+
+
+def api_value(value: Any) -> Any:
+    """A cell value as the API takes it with RAW: a date-time becomes its serial number.
+
+    RAW stores a string as text, so a time sent as text would never be a date; the
+    serial number (days since 1899-12-30) is one, shown through the column's
+    DATE_TIME format. The time is already on the seller's clock.
+    """
+    if isinstance(value, datetime):
+        delta = value - _EPOCH
+        return round(delta.days + delta.seconds / 86400, 8)
+    return value
+
+
+def currency_requests(tab: Tab, sheet_id: int, pos: dict[str, int], first_row: int,
+                      rows: list[list]) -> list[dict]:
+    """Amounts of rows in another currency than the column's get their own currency format."""
+    from sheet_schema.schema import money_format
+
+    cur = pos.get("currency")
+    money = [c for c in tab.columns if c.kind == "money" and c.key in pos]
+    out = []
+    for i, row in enumerate(rows if cur is not None else []):
+        code = str(row[cur]) if cur < len(row) else ""
+        for col in money:
+            if code and money_format(code) != col.number_format:
+                r = first_row + i
+                out.append({"repeatCell": {"range": {
+                    "sheetId": sheet_id, "startRowIndex": r, "endRowIndex": r + 1,
+                    "startColumnIndex": pos[col.key], "endColumnIndex": pos[col.key] + 1},
+                    "cell": {"userEnteredFormat": {"numberFormat": number_format(col, money_format(code))}},
+                    "fields": "userEnteredFormat.numberFormat"}})
+    return out
 
 
 def column_format(col: Column) -> dict:

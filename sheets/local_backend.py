@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,9 @@ from openpyxl import Workbook, load_workbook
 
 from sheets.verify import apply_deltas, keyed_tabs, reaim
 from sheets.base import SheetBackend, SheetBusy, SheetChanged, SheetUnavailable, TabData, WriteBatch
+from sheet_schema.tabs import DASHBOARD
+from sheets.local_dashboard import stored_results, write_results
+from sheets.rows import SHEET_TIME
 from sheets.local_layout import apply_layout, refresh_feed, restyle
 
 
@@ -37,6 +41,8 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:.10g}"
+    if isinstance(value, datetime):  # as its cell shows it (yyyy-mm-dd hh:mm), like Google's FORMATTED_VALUE
+        return value.strftime(SHEET_TIME)
     return str(value)
 
 
@@ -157,6 +163,8 @@ class LocalWorkbookBackend(SheetBackend):
         wb.properties.lastModifiedBy = SERVICE_NAME  # so a person's next save is told apart from ours
         try:
             wb.save(tmp)
+            if DASHBOARD in wb.sheetnames:  # each Dashboard formula saved with its result, for previews
+                write_results(Path(tmp), wb.sheetnames.index(DASHBOARD), stored_results(wb))
             os.replace(tmp, self.path)  # atomic: a reader never sees half a file
         finally:
             if os.path.exists(tmp):

@@ -5,17 +5,20 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from sheet_schema.dashboard import dashboard_cells, rule_formula
+from sheet_schema.dashboard import FEED_LABEL, dashboard_cells, rule_formula
 from sheet_schema.schema import Tab, WorkbookSchema, col_letter
-from sheet_schema.tabs import AUDIT_LOG, DASHBOARD, DUPLICATES, ORDERS
-from sheets.local_look import set_colour_rules, set_filter, set_freeze, set_print, style_rows
+from sheet_schema.tabs import AUDIT_LOG, DASHBOARD, DUPLICATES, INVENTORY, ORDERS
+from sheets.local_look import (set_colour_rules, set_filter, set_freeze, set_print, set_print_area, style_rows,
+                               upgrade_times)
 from sheets.rows import Layout
 
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FONT = Font(name="Calibri", bold=True, color="FFFFFF")
+BOLD = Font(name="Calibri", bold=True)  # named: a font with no name prints in a serif fallback
 HEADER_FILL = PatternFill("solid", fgColor="434343")
 HEADER_ALIGN = Alignment(wrap_text=True, vertical="top")  # "Duplicate Score" reads whole in a narrow column
 FEED_KEYS = ("received", "order_id", "platform", "total", "customer", "status")
 FEED_HEADERS = ("Received", "Order ID", "Platform", "Total", "Customer", "Status")
+FEED_FORMATS = {"received": "yyyy-mm-dd hh:mm", "total": '"$"#,##0.00'}
 
 
 def apply_layout(wb, schema: WorkbookSchema, threshold: int) -> list[str]:
@@ -36,9 +39,11 @@ def apply_layout(wb, schema: WorkbookSchema, threshold: int) -> list[str]:
             positions[tab.name] = Layout.from_header(tab, [str(h) for h in header]).positions
             done += _formats(ws, tab, positions[tab.name], threshold)
             done += set_freeze(ws, tab, positions[tab.name]) + set_filter(ws, tab, positions[tab.name])
+            done += upgrade_times(ws, tab, positions[tab.name])
             style_rows(ws, tab, list(range(2, ws.max_row + 1)))
-        done += set_print(ws, tab)
-    done += _dashboard(wb[DASHBOARD], positions[ORDERS], positions[DUPLICATES], positions.get(AUDIT_LOG))
+        done += set_print(ws, tab, positions.get(tab.name))
+    done += _dashboard(wb[DASHBOARD], positions[ORDERS], positions[DUPLICATES], positions.get(AUDIT_LOG),
+                       positions.get(INVENTORY))
     return done
 
 
@@ -58,6 +63,7 @@ def _headers(ws, tab: Tab) -> list[str]:
         next_col += 1
     if layout.missing:
         done.append(f"{tab.name}: added column(s) " + ", ".join(c.header for c in layout.missing))
+        ws.row_dimensions[1].height = 2 * 13 + 3  # two lines: long headers wrap in narrow columns
     done += _notes(ws, tab)
     return done
 
@@ -89,9 +95,9 @@ def _formats(ws, tab: Tab, pos: dict[str, int], threshold: int) -> list[str]:
         formula = '"' + ",".join(col.choices) + '"'
         if (formula, sqref) in existing_dv:
             continue
-        # Carrier allows free text (a carrier we don't list); Status and Decision don't.
+        # Carrier, Country, Currency allow free text (one we don't list); Status and Decision don't.
         dv = DataValidation(type="list", formula1=formula, allow_blank=True,
-                            showErrorMessage=col.key != "carrier",
+                            showErrorMessage=col.strict,
                             error=f"Choose one of: {', '.join(col.choices)}",
                             errorTitle=f"Not a valid {col.header}")
         dv.add(sqref)
@@ -112,19 +118,36 @@ def restyle(wb, touched: dict[str, set[int]]) -> None:
             style_rows(ws, tab, sorted(touched[tab.name]), layout)
             if ws.auto_filter.ref:
                 set_filter(ws, tab, layout.positions)
+            if ws.print_area:
+                set_print_area(ws, tab, layout.positions)
 
 
 def _dashboard(ws, orders_pos: dict[str, int], dup_pos: dict[str, int],
-               audit_pos: dict[str, int] | None = None) -> list[str]:
-    """Counters as live Excel formulas; the newest-first feed is refreshed on every write."""
+               audit_pos: dict[str, int] | None = None, inv_pos: dict[str, int] | None = None) -> list[str]:
+    """Figures as live formulas (saved with their results); the newest-first feed is refreshed on every write."""
+    from sheet_schema.dashboard import FEED_LABEL_ROW, FIGURES
+    from sheet_schema.schema import money_format
+
+    cells = dict(dashboard_cells(orders_pos, dup_pos, google=False, audit_pos=audit_pos, inv_pos=inv_pos))
     changed = False
-    for a1, value in dashboard_cells(orders_pos, dup_pos, google=False, audit_pos=audit_pos):
+    for row in range(2, FEED_LABEL_ROW + 1):  # an older layout's labels, figures and feed, where ours moved
+        for col in range(1, 7):
+            cell = ws.cell(row=row, column=col)
+            if cell.coordinate not in cells and cell.value is not None:
+                cell.value, changed = None, True
+    for a1, value in cells.items():
         if ws[a1].value != value:
             ws[a1].value = value
             changed = True
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.column_dimensions["A"].width = 32
-    return ["Dashboard: counters written"] if changed else []
+    ws["A1"].font = Font(name="Calibri", bold=True, size=14)
+    for row, _, key, kind in FIGURES:
+        ws.cell(row=row, column=1).font = BOLD if not key or kind == "money" else Font(name="Calibri")
+        if kind == "money":
+            ws.cell(row=row, column=2).number_format = money_format("USD")
+    ws.cell(row=FEED_LABEL_ROW, column=1).font = BOLD
+    for letter, width in zip("ABCDEF", (34, 16, 10, 11, 22, 13)):
+        ws.column_dimensions[letter].width = width  # the feed's columns read whole (no "Rach Gree")
+    return ["Dashboard: figures written"] if changed else []
 
 
 def refresh_alerts(wb, limit: int = 5) -> None:
@@ -165,7 +188,7 @@ def refresh_feed(wb, limit: int = 50) -> None:
     rows.sort(key=lambda r: str(r[layout.positions["received"]] or ""), reverse=True)
     start = _feed_start(dash)
     for c, h in enumerate(FEED_HEADERS):
-        dash.cell(row=start, column=c + 1, value=h).font = Font(bold=True)
+        dash.cell(row=start, column=c + 1, value=h).font = BOLD
     for i in range(limit):
         row = rows[i] if i < len(rows) else None
         for c, key in enumerate(FEED_KEYS):
@@ -173,10 +196,12 @@ def refresh_feed(wb, limit: int = 50) -> None:
             cell = dash.cell(row=start + 1 + i, column=c + 1, value=value)
             if isinstance(value, str) and value.startswith("="):
                 cell.data_type = "s"
+            if key in FEED_FORMATS:
+                cell.number_format = FEED_FORMATS[key]
 
 
 def _feed_start(dash) -> int:
     for row in range(1, 40):
-        if dash.cell(row=row, column=1).value == "Newest orders first":
+        if dash.cell(row=row, column=1).value == FEED_LABEL:
             return row + 1
     return 20

@@ -12,8 +12,8 @@ from openpyxl.styles import Alignment, PatternFill
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from sheet_schema.dashboard import rule_formula
-from sheet_schema.schema import Tab, col_letter
-from sheets.rows import Layout
+from sheet_schema.schema import Tab, col_letter, money_format
+from sheets.rows import Layout, sheet_time
 
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
@@ -49,10 +49,15 @@ def set_filter(ws, tab: Tab, pos: dict[str, int]) -> list[str]:
     return [] if had else [f"{tab.name}: filter on the header row"]
 
 
-def set_print(ws, tab: Tab) -> list[str]:
-    """Landscape, one page wide, header row on every page (Orders, Duplicates, Dashboard)."""
+def set_print(ws, tab: Tab, pos: dict[str, int] | None = None) -> list[str]:
+    """Landscape, one page wide, header row on every page (Orders, Duplicates, Dashboard).
+
+    Orders prints its working columns (Order ID to Match Reasons): all 21 on one
+    page wide would be too small to read.
+    """
     if not tab.print_landscape or ws.page_setup.orientation == "landscape":
         return []
+    set_print_area(ws, tab, pos or {})
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     if ws.sheet_properties.pageSetUpPr is None:
@@ -60,6 +65,25 @@ def set_print(ws, tab: Tab) -> list[str]:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = "1:1"
     return [f"{tab.name}: print setup (landscape, one page wide, header on every page)"]
+
+
+def upgrade_times(ws, tab: Tab, pos: dict[str, int]) -> list[str]:
+    """Times an older TrueCraft wrote as text ('2026-11-27 14:05') become real date-times."""
+    changed = 0
+    for col in tab.columns:
+        if col.kind != "datetime" or col.key not in pos:
+            continue
+        for (cell,) in ws.iter_rows(min_row=2, min_col=pos[col.key] + 1, max_col=pos[col.key] + 1):
+            when = sheet_time(cell.value) if isinstance(cell.value, str) else None
+            if when is not None:
+                cell.value, changed = when, changed + 1
+    return [f"{tab.name}: {changed} time(s) stored as text made real date-times"] if changed else []
+
+
+def set_print_area(ws, tab: Tab, pos: dict[str, int]) -> None:
+    """The printed columns (A to the last working one) down to the last row, kept as long as the data."""
+    if tab.print_through in pos:
+        ws.print_area = f"A1:{col_letter(pos[tab.print_through])}{max(ws.max_row, 2)}"
 
 
 def set_colour_rules(ws, tab: Tab, pos: dict[str, int], threshold: int) -> list[str]:
@@ -86,17 +110,45 @@ def set_colour_rules(ws, tab: Tab, pos: dict[str, int], threshold: int) -> list[
     return [f"{tab.name}: colour rules set (resolved rows first, then duplicates)"]
 
 
+LINE_POINTS = 13  # one line of 10-11 pt text
+CHAR_PX = 6.4  # an average character of the default font, in pixels (widths are ~7 px per unit)
+
+
+def fit_height(ws, r: int, wrapped: list[tuple[int, object]]) -> None:
+    """Make a row tall enough for its wrapped text to show whole.
+
+    LibreOffice doesn't recompute row heights when it opens a workbook written by
+    another program, so wrapped text would overlap the next row: TrueCraft sets them.
+    """
+    lines = 1
+    for c, _ in wrapped:
+        text = str(ws.cell(row=r, column=c).value or "")
+        width = ws.column_dimensions[col_letter(c - 1)].width or 13
+        per_line = max(4, int(width * 7 / CHAR_PX) - 2)  # words don't fill a line to the last pixel
+        lines = max(lines, sum(max(1, -(-len(part) // per_line)) for part in text.split("\n")))
+    height = LINE_POINTS * min(lines, 8) + 3
+    current = ws.row_dimensions[r].height
+    if lines > 1 or current:
+        ws.row_dimensions[r].height = height
+
+
 def style_rows(ws, tab: Tab, rows: list[int], layout: Layout | None = None) -> None:
-    """Give data rows (1-based row numbers) their column formats: wrapping and number formats."""
+    """Give data rows (1-based row numbers) their column formats: wrapping, number and currency formats.
+
+    Every cell gets its format (not only the column), so a copied or sorted cell keeps it;
+    an amount shows the currency of its own row when the tab has a Currency column.
+    """
     layout = layout or Layout.from_header(tab, [str(c.value or "") for c in ws[1]])
     styled = [(tab.column(k), i + 1) for k, i in layout.positions.items()]
-    styled = [(c, i) for c, i in styled if c.wrap or c.number_format]
+    currency = layout.positions.get("currency")
     for r in rows:
         if r < 2:
             continue
+        fit_height(ws, r, [(c, col) for col, c in styled if col.wrap])
         for col, c in styled:
             cell = ws.cell(row=r, column=c)
-            if col.wrap:
-                cell.alignment = WRAP
-            if col.number_format:
+            cell.alignment = WRAP if col.wrap else TOP  # a tall row still reads across from the top
+            if col.kind == "money" and currency is not None and ws.cell(row=r, column=currency + 1).value:
+                cell.number_format = money_format(str(ws.cell(row=r, column=currency + 1).value))
+            elif col.number_format:
                 cell.number_format = col.number_format

@@ -46,10 +46,27 @@ def format_time(value: datetime | None, tz: str = "UTC") -> str:
     return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
 
+SHEET_TIME = "%Y-%m-%d %H:%M"  # how a date-time column shows its cells (number format yyyy-mm-dd hh:mm)
+
+
+def sheet_time(value: Any) -> datetime | None:
+    """A wall-clock time in the seller's zone as a naive datetime (what a date-time cell holds), or None."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None, second=0, microsecond=0)
+    try:
+        return datetime.strptime(str(value).strip(), SHEET_TIME)
+    except ValueError:
+        return None
+
+
 def cell_value(column: Column, value: Any) -> Any:
-    """What we send for a cell: numbers for money/int columns, clean text otherwise."""
+    """What we send for a cell: numbers for money/int columns, date-times for times, clean text otherwise."""
     if value is None or value == "":
         return ""
+    if column.kind == "datetime":
+        # A real date-time, so filters, sorting and the Dashboard's date formulas work (issue 14.6).
+        # Text that isn't one of our times (a person's note) is kept as text.
+        return sheet_time(value) or clean_text(value)
     if column.kind == "money":
         number = float(Decimal(str(value)))
         return number if math.isfinite(number) else str(value)
@@ -64,13 +81,20 @@ def cell_value(column: Column, value: Any) -> Any:
 def same_value(column: Column, shown: Any, wanted: Any) -> bool:
     """Does the sheet already show `wanted`? (numbers compare as numbers, formatting aside)."""
     shown_s = "" if shown is None else str(shown).strip()
-    wanted_s = "" if wanted is None else str(wanted).strip()
+    wanted_s = wanted.strftime(SHEET_TIME) if isinstance(wanted, datetime) else (
+        "" if wanted is None else str(wanted).strip())
     if column.kind in ("money", "int") and shown_s and wanted_s:
-        try:
-            return Decimal(shown_s.replace(",", "").lstrip("$£€")) == Decimal(wanted_s)
+        try:  # the cell shows its currency format ("$1,234.00", "1 234,00 €"): compare the number
+            return Decimal(_digits(shown_s)) == Decimal(wanted_s)
         except InvalidOperation:
             return False
     return shown_s == wanted_s
+
+
+def _digits(shown: str) -> str:
+    """'$1,234.00' -> '1234.00', '-£5.00' -> '-5.00': a shown amount without symbol or grouping."""
+    kept = "".join(ch for ch in shown if ch.isdigit() or ch in ".-")
+    return kept if kept.strip("-.") else shown
 
 
 def editable_values(stored: StoredOrder) -> dict[str, Any]:

@@ -17,6 +17,8 @@ tabs are checked in full (sheets/sheet_check.py).
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 import time
 from typing import Any, Callable
 
@@ -24,7 +26,7 @@ from sheet_schema.schema import col_letter, quote_tab
 from sheet_schema.tabs import AUDIT_LOG, CUSTOMERS, DUPLICATES, ORDERS
 from sheets.base import TabData
 from sheets.prewrite import SCHEMA, TabsChanged
-from sheets.rows import Layout
+from sheets.rows import SHEET_TIME, Layout
 from sheets.watch_rows import SWEEP_ROWS, WindowPlan, windows
 
 # Column keys a cycle reads from the big tabs (the key first).
@@ -209,6 +211,9 @@ class WatchReader:
 
 
 def _text(value: Any) -> str:
+    """A written value as the sheet shows it (a date-time through its yyyy-mm-dd hh:mm format)."""
+    if isinstance(value, datetime):
+        return value.strftime(SHEET_TIME)
     return "" if value is None else str(value)
 
 

@@ -112,6 +112,10 @@ def test_demo_prints_landscape_one_page_wide_with_the_header_on_every_page(demo_
         assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1, name
         assert ws.page_setup.fitToHeight == 0, name
         assert ws.print_title_rows == "$1:$1", name
+    # Orders prints its working columns, Order ID to Match Reasons, down to the last order
+    header = [c.value for c in demo_wb[ORDERS][1]]
+    last = chr(65 + header.index("Match Reasons"))
+    assert demo_wb[ORDERS].print_area == f"'Orders'!$A$1:${last}${demo_wb[ORDERS].max_row}"
 
 
 def test_google_sheet_after_init_and_flush_has_the_same_layout(google):

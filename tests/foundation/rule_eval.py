@@ -52,7 +52,9 @@ def _letters(col: str) -> int:
 
 def evaluate(formula: str, row: list, row_number: int = 2) -> bool:
     """True when the rule formula holds for this row (values in sheet column order)."""
-    expr = formula.lstrip("=")
+    from sheet_schema.schema import with_commas
+
+    expr = with_commas(formula.lstrip("="))  # Google takes ';' between arguments too
     expr = _REF.sub(lambda m: f"_cell({_letters(m.group(1))})", expr)
     expr = expr.replace("ROW()", str(row_number)).replace("<>", "!=")
     expr = re.sub(r"(?<![<>!=])=(?!=)", "==", expr)

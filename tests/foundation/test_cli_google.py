@@ -60,3 +60,18 @@ def test_import_to_google_is_formula_safe(cli, tmp_path):
     assert rows[1][h.index("Items")] == "1 × @SUM(1)"
     col = chr(65 + h.index("Customer"))
     assert not cli.standin.is_formula(cli.sid, ORDERS, f"{col}2")
+
+
+def test_doctor_warns_past_half_of_googles_cell_cap(cli):
+    # given a sheet whose Orders tab has grown to 200,000 rows (over 5 million cells)
+    assert cli("init").returncode == 0
+    healthy = cli("doctor")
+    assert "of Google's 10,000,000 cells" in healthy.stdout and "! The sheet uses" not in healthy.stdout
+    tab = cli.standin.sheet(cli.sid, ORDERS)
+    with cli.standin._state.lock:  # noqa: SLF001 - grow the grid as appends would
+        tab.grid["rowCount"] = 200_000
+    # when the seller runs doctor
+    out = cli("doctor")
+    # then it warns in plain words, with the numbers and where the cells are
+    assert "! The sheet uses" in out.stdout and "(5" in out.stdout, out.stdout
+    assert f"Biggest tabs: Orders {200_000 * tab.cols:,}" in out.stdout and "Traceback" not in out.stderr

@@ -7,6 +7,7 @@ import operator
 import re
 
 from tests.standin.a1 import letters_to_col
+from tests.standin.numformat import render_number
 
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _GROUPED_NUMBER = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -44,8 +45,21 @@ def parse_input(value, option: str, fmt: dict | None = None) -> dict:
         # A leading apostrophe forces text and is not part of the stored value.
         return {"v": {"stringValue": text[1:]}}
     if text.startswith("=") and len(text) > 1:
-        return {"v": {"formulaValue": text}}
+        return {"v": {"formulaValue": _en_us_separators(text)}}
     return _parse_user_text(text)
+
+
+def _en_us_separators(formula: str) -> str:
+    """Google takes ';' between arguments in every locale and stores ',' in en_US (the stand-in's locale).
+
+    Sources: mricon/ingress-fieldplan#5 ("Google now accepts semicolons in all locales"),
+    axemonk/Spreadsheet-Formula#19 ("valid in Google Sheets (';' autocorrected to ',')").
+    """
+    out, quoted = [], False
+    for ch in formula:
+        quoted = not quoted if ch == '"' else quoted
+        out.append("," if ch == ";" and not quoted else ch)
+    return "".join(out)
 
 
 def _parse_user_text(text: str) -> dict:
@@ -115,7 +129,8 @@ def render(cell: dict, option: str, lookup, date_option: str = "SERIAL_NUMBER"):
         if isinstance(val, bool):
             return "TRUE" if val else "FALSE"
         if isinstance(val, (int, float)):
-            return format_number(val)
+            shown = render_number(val, (cell.get("fmt") or {}).get("numberFormat"))
+            return format_number(val) if shown is None else shown
         return val
     if cell.get("date") and date_option == "FORMATTED_STRING":
         return cell["shown"]

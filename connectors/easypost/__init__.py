@@ -1,0 +1,1 @@
+"""EasyPost shipping labels: address verification, rates, buy, refund and batch label PDFs."""
