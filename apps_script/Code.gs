@@ -14,7 +14,7 @@
  */
 
 var WATCHED = {
-  'Orders': ['Status', 'Carrier', 'Tracking #', 'Ship To', 'Notes', 'Linked Orders'],
+  'Orders': ['Status', 'Carrier', 'Tracking #', 'Label', 'Ship To', 'Notes', 'Linked Orders'],
   'Duplicates': ['Decision']
 };
 // The column that identifies the row, found by its header text (never by letter).

@@ -6,7 +6,7 @@ import pytest
 from core.config import Settings
 from core.http import RetryPolicy
 from core.journal import Journal
-from sheet_schema.tabs import ORDERS, WORKBOOK
+from sheet_schema.tabs import ORDERS, ORDERS_TAB, WORKBOOK
 from sheets.google_backend import GoogleSheetsBackend
 from sheets.sync import SheetSync
 from tests.foundation.factories import make_order
@@ -110,7 +110,7 @@ def test_init_is_idempotent_and_keeps_what_people_added(g):
     second = g.backend.init_layout(WORKBOOK)
     after = g.standin.sheet(g.sid, ORDERS)
     assert second == []
-    assert len(after.conditional_formats) == rules == 6
+    assert len(after.conditional_formats) == rules == len(ORDERS_TAB.colour_rules)
     assert len(after.protected_ranges) == protections > 0
     assert all(p.get("warningOnly") for p in after.protected_ranges)
     assert after.frozen_rows == 1

@@ -3,7 +3,7 @@ import pytest
 from openpyxl import load_workbook
 
 from core.journal import Journal
-from sheet_schema.tabs import ORDERS, WORKBOOK
+from sheet_schema.tabs import ORDERS, ORDERS_TAB, WORKBOOK
 from sheets.base import SheetBusy
 from sheets.local_backend import LocalWorkbookBackend
 from sheets.sync import SheetSync
@@ -39,8 +39,8 @@ def test_init_is_idempotent_and_keeps_user_columns_and_tabs(env):
     # then nothing was added twice and nothing of the person's was lost
     assert len(ws.conditional_formatting) >= 1
     rules = [r.formula[0] for rng in ws.conditional_formatting for r in rng.rules]
-    assert len(rules) == len(set(rules)) == 6
-    assert len(ws.data_validations.dataValidation) == 2
+    assert len(rules) == len(set(rules)) == len(ORDERS_TAB.colour_rules)
+    assert len(ws.data_validations.dataValidation) == sum(1 for c in ORDERS_TAB.columns if c.choices)
     assert ws.cell(row=2, column=30).value == "keep me" and wb["My Notes"]["A1"].value == "hello"
     assert ws.freeze_panes == "B2"  # header row and Order ID
     assert [c.value for c in ws[1]].count("Order ID") == 1
