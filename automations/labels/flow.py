@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 
+from automations.fulfilment.tracking import canonical_carrier
 from automations.labels.parcel import parcel_for, parse_address, ship_from
 from automations.labels.store import LabelRow, LabelStore
 from automations.sheet_edits import Edit, SheetDiff
@@ -21,14 +22,14 @@ from sheets.rows import editable_values
 
 log = logging.getLogger("truecraft.labels")
 OLD_ADDRESS = "Label was bought for the old address"
-_CARRIERS = {"usps": "USPS", "ups": "UPS", "upsdap": "UPS", "fedex": "FedEx", "fedexdefault": "FedEx",
-             "dhlexpress": "DHL", "dhlecommerce": "DHL", "canadapost": "Canada Post",
-             "royalmail": "Royal Mail", "australiapost": "Australia Post"}
+# EasyPost codes that are not the dropdown's own names (canonical_carrier knows those).
+_EASYPOST_CODES = {"upsdap": "UPS", "fedexdefault": "FedEx", "dhlexpress": "DHL", "dhlecommerce": "DHL"}
 
 
 def carrier_name(easypost_carrier: str) -> str:
     """EasyPost's carrier code as the Carrier dropdown says it ('USPS', 'FedEx', …, else 'Other')."""
-    return _CARRIERS.get(easypost_carrier.replace(" ", "").lower(), "Other")
+    return (canonical_carrier(easypost_carrier)
+            or _EASYPOST_CODES.get(easypost_carrier.replace(" ", "").lower(), "Other"))
 
 
 class LabelFlow:
@@ -68,10 +69,10 @@ class LabelFlow:
             tracking = latest.label.tracking if latest.label else ""
             return self._sync(oid, f"A label was already bought (tracking {tracking}) — set Label to VOID first, "
                                    "then BUY")
-        status = str(editable_values(stored)["status"])
+        shown = editable_values(stored)
+        status, ship_to = str(shown["status"]), str(shown["ship_to"])
         if status in ("MERGED", "CANCELLED"):
             return self._sync(oid, f"{oid} is {status} — no label bought")
-        ship_to = str(editable_values(stored)["ship_to"])
         confirmed = latest.confirmed_to if latest is not None and latest.state == "confirm" \
             and latest.ship_to == ship_to else ""
         self.store.request(oid, ship_to, confirmed)
@@ -212,7 +213,8 @@ class LabelFlow:
         for row in self.store.bought():
             stored = self.j.get(row.order_id)
             now = str(editable_values(stored)["ship_to"])
-            if now in (row.ship_to, _address(row.confirmed_to).one_line() if row.confirmed_to else row.ship_to):
+            corrected = _address(row.confirmed_to).one_line() if row.confirmed_to else ""
+            if now in (row.ship_to, corrected):  # the Ship To asked for, or the correction she confirmed
                 continue
             warning = f"{OLD_ADDRESS} ({row.bought_for}). Set Label to VOID, then BUY"
             if warning in str(stored.fields.get("sync", "")):
