@@ -95,14 +95,6 @@ class Model:
                 and m("phone", "different") <= 0.5 and m("first", "different") <= 0.5
                 and m("last", "different") <= 0.5)
 
-    def table(self) -> list[tuple[str, str, float, float, float]]:
-        """(field, level, m, u, weight) rows, for `duplicates --explain` and the README."""
-        rows = []
-        for i, name in enumerate(NAMES):
-            for j, level in enumerate(FIELDS[name], start=1):
-                rows.append((name, level, self.m[i][j - 1], self.u[i][j - 1], self.weights[i][j]))
-        return rows
-
 
 def _posterior(vec: tuple[int, ...], lm: list[list[float]], lu: list[list[float]], prior: float) -> float:
     wa = prior + sum(lm[i][lv] - lu[i][lv] for i, lv in enumerate(vec) if lv)
