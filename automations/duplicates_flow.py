@@ -132,7 +132,7 @@ class DuplicatesFlow:
         # Suggestions and the Stock column follow what people typed in Inventory and the SKU Map too.
         seen = (tuple((k, r.get("name", "")) for k, r in inventory.items()),
                 tuple((k, r.get("internal_sku", "")) for k, r in typed.items()))
-        stamp = (*self.j.execute("SELECT COUNT(*), COALESCE(SUM(rev),0) FROM orders").fetchone(), seen)
+        stamp = (*self._revs(), seen)
         if tuple(stamp) != self._stamp:
             stored = list(by_id.values())
             if CUSTOMERS_TAB.name in tabs:
@@ -140,8 +140,13 @@ class DuplicatesFlow:
             if SKU_MAP_TAB.name in tabs:
                 batches.append(plan_keyed(SKU_MAP_TAB, tabs[SKU_MAP_TAB.name],
                                           self._sku_rows(stored, inventory, typed)))
-            self._stamp = (*self.j.execute("SELECT COUNT(*), COALESCE(SUM(rev),0) FROM orders").fetchone(), seen)
+            self._stamp = (*self._revs(), seen)
         return merge(*batches)
+
+    def _revs(self) -> tuple[int, int]:
+        """How many orders and the sum of their revs: from the cached orders, not a scan of the table."""
+        now = self.j.cache.refresh()
+        return len(now), sum(s.rev for s in now.values())
 
     def _load_sku_map(self, data: TabData) -> None:
         rows = []

@@ -38,6 +38,10 @@ class TabData:
         """Row 1."""
         return self.rows[0] if self.rows else []
 
+    def partly_read_rows(self) -> frozenset[int] | None:
+        """The rows whose editable cells were read, when only some were (else None: every row)."""
+        return self.rows_read if self.row_cols else None
+
     def known(self, row: int, col: int) -> bool:
         """Was this cell read (so its value here is what the sheet shows)?"""
         if self.read_cols is None or col in self.read_cols:

@@ -27,14 +27,9 @@ GAP = 25  # open rows this close together are read as one window
 CLOSED = frozenset({"FULFILLED", "CANCELLED", "MERGED"})
 
 
-def hot_ids(stored: dict[str, Any]) -> set[str]:
-    """Orders whose editable cells a cycle reads every time: open ones and ones with writes pending."""
-    out = set()
-    for oid, s in stored.items():
-        status = s.fields.get("status") or DEFAULT_STATUS[s.order.state]
-        if status not in CLOSED or s.rev != s.sheet_rev:
-            out.add(oid)
-    return out
+def is_hot(s: Any) -> bool:
+    """An order whose editable cells a cycle reads every time: open, or with writes pending."""
+    return (s.fields.get("status") or DEFAULT_STATUS[s.order.state]) not in CLOSED or s.rev != s.sheet_rev
 
 
 def windows(ids: list[str], hot: set[str], sweep_at: int, sweep_rows: int = SWEEP_ROWS
