@@ -78,7 +78,7 @@ class Pipeline:
             self.labels.handle_edits(label_edits)
         self.labels.perform()  # buy what was asked (this cycle or before a crash), follow refunds
         if getattr(snapshot, "checked", False):
-            self.duplicates._stamp = None  # the slower check read Customers whole: plan it against that
+            self.duplicates.replan()  # the slower check read Customers whole: plan it against that
         batches = [self.manual.on_cycle(snapshot.tabs.get(MANUAL_ENTRY))]
         batches.append(self.duplicates.on_cycle(snapshot.tabs))
         if self.fulfilment is not None and hasattr(self.fulfilment, "on_cycle"):

@@ -51,6 +51,9 @@ CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- /healthz counts from these, so it costs the same with 30 events or 3 million, and never reads
 -- the ~20 KB bodies stored beside them (issue 18).
 CREATE INDEX IF NOT EXISTS events_by_state ON events (state, received_at);
+-- The slower sheet check asks which lines the Audit Log should show: an index answers without
+-- reading 250,000 audit rows and their detail text (issue 16).
+CREATE INDEX IF NOT EXISTS audit_in_sheet ON audit (in_sheet, id);
 CREATE INDEX IF NOT EXISTS orders_backlog ON orders (seq) WHERE rev > sheet_rev;
 -- Reactions a stored change still owes (duplicate check, a platform cancel shown on the row…),
 -- written in the same transaction as the change and cleared once the automations ran (issue 17).

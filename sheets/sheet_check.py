@@ -65,8 +65,7 @@ class SheetCheck:
         ids = {int(v) for v in (x.strip().replace(",", "") for x in shown) if v.isdigit()}
         gone = self.journal.written_audit_ids() - ids
         if gone:  # entries the Audit Log never shows (machine bookkeeping) are not missing
-            gone = {e["id"] for e in self.journal.audit_entries()
-                    if e["id"] in gone and sheet_line(e, "UTC") is not None}
+            gone = {e["id"] for e in self.journal.audit_entries_by_id(gone) if sheet_line(e, "UTC") is not None}
         if gone:
             self.journal.mark_audit_unwritten(gone)
             self.journal.audit(None, "audit lines restored", "", f"{len(gone)} line(s)", "truecraft",
@@ -80,5 +79,5 @@ class SheetCheck:
         if pos is None:
             return None
         letter = col_letter(pos)
-        values = self.backend.read_ranges([f"{quote_tab(tab)}!{letter}2:{letter}"])[0]
-        return [row[0] if row else "" for row in values]
+        values = self.backend.read_ranges([f"{quote_tab(tab)}!{letter}2:{letter}"], columns=True)[0]
+        return list(values[0]) if values else []
