@@ -50,7 +50,7 @@ class SheetCheck:
         """
         self.last = self.clock()
         self.backend.refresh_metadata()
-        self.reader.forget()
+        self.reader.forget(rows=False)
         titles = self.backend.tab_titles()
         missing = [t.name for t in WORKBOOK.tabs if t.name not in titles]
         if AUDIT_LOG not in missing:

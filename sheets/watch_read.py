@@ -54,11 +54,17 @@ class WatchReader:
         self.row_ids: list[str] | None = None
         self.sweep_at, self.sweep_rows = 1, SWEEP_ROWS
 
-    def forget(self) -> None:
-        """Read headers and the believed tabs afresh next time (the layout may have changed)."""
+    def forget(self, rows: bool = True) -> None:
+        """Read headers and the believed tabs afresh next time (the layout may have changed).
+
+        rows=False keeps the Order IDs of the last read, so the next Orders read is still
+        windowed (the slower check: the sweep already covers every row's editable cells, and
+        reading them all again cost 5 MB at 50,000 orders).
+        """
         self.headers_at = None
         self.believed.clear()
-        self.row_ids = None
+        if rows:
+            self.row_ids = None
 
     def read(self, names: list[str]) -> dict[str, TabData]:
         """The cycle's read: editable ranges of the big tabs, small tabs whole, service tabs not at all."""

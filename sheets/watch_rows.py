@@ -81,7 +81,12 @@ class WindowPlan:
         ids = parts[0]
         height = max(len(ids), 1)
         width = max(len(self.header), max(b + 1 for _, b in self.spans), self.id_col + 1)
-        rows = [[""] * width for _ in range(height)]
+        read = frozenset(r for r1, r2 in self.wins for r in range(r1, (height - 1 if r2 < 0 else r2) + 1)
+                         if 1 <= r < height)
+        # Rows outside the windows hold only their Order ID (short rows read as blank further
+        # right): a full-width row for each of 50,000 rows cost more than the rest of the cycle.
+        narrow = self.id_col + 1
+        rows = [[""] * (width if r in read else narrow) for r in range(height)]
         rows[0] = list(self.header) + [""] * (width - len(self.header))
         ok = ((ids[0][0] if ids and ids[0] else "").strip() == rows[0][self.id_col].strip())
         for r, values in enumerate(ids[1:], start=1):
@@ -98,7 +103,5 @@ class WindowPlan:
                         for c, value in enumerate(values[:b - a + 1]):
                             rows[r1 + i][a + c] = value
                 k += 1
-        read = frozenset(r for r1, r2 in self.wins for r in range(r1, (height - 1 if r2 < 0 else r2) + 1)
-                         if 1 <= r < height)
         cols = frozenset(c for a, b in self.spans for c in range(a, b + 1))
         return TabData(self.name, rows, read_cols=frozenset({self.id_col}), row_cols=cols, rows_read=read), ok
