@@ -9,13 +9,14 @@ the same purchase, and some people look alike on paper. These rules are definiti
   worth a check when nothing else tells;
 - two phone numbers, or two e-mail addresses, with nothing else shared but a name are two people;
 - the same name on another street is worth a check, not a flag, unless a phone, e-mail or
-  account confirms it;
+  account confirms it; when nothing of the two addresses agrees but the town (another house,
+  another street, another postcode), they are two people who share a name;
 - a name with no address, phone, e-mail or account to back it is worth a check, never a flag.
 """
 from __future__ import annotations
 
 from automations.duplicates.compare import FIELDS, IDX, compare_names
-from automations.duplicates.scoring import Features
+from automations.duplicates.scoring import Features, address_parts
 
 OTHER_PRODUCT = FIELDS["product"].index("other-variant") + 1
 DIFFERENT_FIRST = FIELDS["first"].index("different") + 1
@@ -35,6 +36,12 @@ def _gift(a: Features, b: Features) -> bool:
         return False
     recipients = compare_names(ra, rb)
     return recipients.first in (1, 2, 3, 4) and recipients.last in (0, 1, 2)
+
+
+def _address_overlap(a: Features, b: Features) -> bool:
+    """True when house number, street or postcode agree or nearly agree (a typo), not just the town."""
+    parts = address_parts(a, b)
+    return parts.house in (1, 2) or parts.street in (1, 2, 3) or parts.postcode == 1
 
 
 def verdict(a: Features, b: Features, v: tuple[int, ...]) -> tuple[str, str]:
@@ -57,6 +64,8 @@ def verdict(a: Features, b: Features, v: tuple[int, ...]) -> tuple[str, str]:
     if v[IDX["email"]] == 3 and v[IDX["buyer"]] != 1 and v[IDX["phone"]] != 1 and address != 1:
         return SKIP, ""  # two e-mail addresses and no shared address or phone: two people
     if address >= ELSEWHERE and not (confirmed or v[IDX["phone"]] == 1):
+        if not _address_overlap(a, b):
+            return SKIP, ""  # one name, one town, nothing else: common names are shared by strangers
         return CHECK, "Same name but another street: two people with one name, or one buyer shipping elsewhere? Check"
     if not any(v[IDX[f]] for f in _IDENTITY):
         return CHECK, ""  # strangers share names: only an address, phone, e-mail or account can confirm
