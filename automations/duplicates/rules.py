@@ -4,9 +4,9 @@ The Fellegi–Sunter model answers "are these two orders from one buyer?". A dup
 the same purchase, and some people look alike on paper. These rules are definitions, not weights:
 - another variant or another product is another purchase;
 - two buyers sending to one recipient (gift givers) are two people;
-- a clearly different first name is another person when each order carries its own contact
-  details (a buyer types her own name right) or nothing else about the person agrees, and only
-  worth a check when nothing else tells;
+- a clearly different first name is another person when an order carries contact details (the
+  buyer who typed them typed her own name too) or nothing else about the person agrees; only
+  records with no phone, e-mail or account at all (imports, fair sales) leave it to a check;
 - two phone numbers, or two e-mail addresses, with nothing else shared but a name are two people;
 - the same name on another street is worth a check, not a flag, unless a phone, e-mail or
   account confirms it; when nothing of the two addresses agrees but the town (another house,
@@ -53,8 +53,11 @@ def verdict(a: Features, b: Features, v: tuple[int, ...]) -> tuple[str, str]:
     if v[IDX["first"]] == DIFFERENT_FIRST and not confirmed:
         if _gift(a, b):
             return SKIP, ""
-        if (a.phone and b.phone) or (a.email and b.email) or v[IDX["buyer"]] == 2:
-            return SKIP, ""  # each order has its own contact details: two people (a shared landline too)
+        if a.phone or b.phone or a.email or b.email or v[IDX["buyer"]] == 2:
+            # Someone typed this order's contact details, and with them her own first name: a
+            # clearly different one is another person (a shared landline too). Only records with
+            # no contact details at all (imports, fair sales, FEBRL) leave it open.
+            return SKIP, ""
         if address >= ELSEWHERE or (v[IDX["last"]] == DIFFERENT_LAST and address >= ONE_PART):
             return SKIP, ""  # nothing about the person agrees
         return CHECK, ("Two first names and nothing else to tell them apart: "
