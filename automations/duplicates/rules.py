@@ -16,7 +16,7 @@ the same purchase, and some people look alike on paper. These rules are definiti
 from __future__ import annotations
 
 from automations.duplicates.compare import FIELDS, IDX, compare_names
-from automations.duplicates.scoring import Features, address_parts
+from automations.duplicates.scoring import Features, address_parts, mirrored
 
 OTHER_PRODUCT = FIELDS["product"].index("other-variant") + 1
 DIFFERENT_FIRST = FIELDS["first"].index("different") + 1
@@ -42,6 +42,23 @@ def _address_overlap(a: Features, b: Features) -> bool:
     """True when house number, street or postcode agree or nearly agree (a typo), not just the town."""
     parts = address_parts(a, b)
     return parts.house in (1, 2) or parts.street in (1, 2, 3) or parts.postcode == 1
+
+
+def surely_apart(a: Features, b: Features) -> bool:
+    """True when verdict() is SKIP whatever the other fields say: a cheap test before a full comparison.
+
+    A clearly different first name, nothing that confirms one buyer (same e-mail or account),
+    and contact details on an order: verdict() never shows such a pair. In a flash sale most
+    candidate pairs are such strangers, so the full comparison is saved for the rest.
+    """
+    if (a.email and a.email == b.email) or (a.buyer and a.buyer == b.buyer):
+        return False
+    same_shop = a.buyer and b.buyer and a.buyer.split(":")[0] == b.buyer.split(":")[0]
+    if not (a.phone or b.phone or a.email or b.email or same_shop):
+        return False
+    if mirrored(a, b):
+        return False  # one sale seen on two channels: always shown
+    return compare_names(a.name, b.name).first == DIFFERENT_FIRST
 
 
 def verdict(a: Features, b: Features, v: tuple[int, ...]) -> tuple[str, str]:
