@@ -5,7 +5,11 @@ every TRUECRAFT_SHEET_CHECK_MINUTES (15 by default) the next cycle also:
 - reads the tab list: a deleted tab (Dashboard, Customers, …) is created again by `init`'s repair;
 - reads every header row again, and Customers and Duplicates whole: a cleared header is put back
   and deleted or changed Customers rows are rewritten by that same cycle;
-- reads the Audit Log's Entry # column: lines a person deleted are appended again by that cycle.
+- reads the Audit Log's Entry # column (as one list: majorDimension COLUMNS): lines a person
+  deleted are appended again by that cycle.
+Orders stays windowed (sheets/watch_rows.py: its sweep already reads every row's editable
+cells in turn), and Customers is compared with the rows TrueCraft last worked out, not
+worked out again from every order (automations/duplicates_flow.py).
 So tampering with a service-owned tab is repaired at most CHECK_MINUTES plus one cycle later.
 """
 from __future__ import annotations
