@@ -17,7 +17,8 @@ class DryRunLabels:
         """No verification without a key: the address is taken as typed."""
         return AddressCheck(True)
 
-    def create_shipment(self, reference: str, ship_from: Address, ship_to: Address, parcel: Parcel) -> str:
+    def create_shipment(self, reference: str, ship_from: Address, ship_to: Address, parcel: Parcel,
+                        from_phone: str = "", to_phone: str = "") -> str:
         """Write down the shipment EasyPost would be asked for."""
         self.requests.append({"method": "POST", "url": "https://api.easypost.com/v2/shipments", "body": {
             "shipment": {"reference": reference, "to_address": {"city": ship_to.city, "zip": ship_to.postal_code},

@@ -12,7 +12,7 @@ import json
 import logging
 
 from automations.fulfilment.tracking import canonical_carrier
-from automations.labels.parcel import parcel_for, parse_address, ship_from
+from automations.labels.parcel import parcel_for, parse_address, ship_from, ship_from_phone
 from automations.labels.store import LabelRow, LabelStore
 from automations.sheet_edits import Edit, SheetDiff
 from connectors.base import ConnectorError, ConnectorTemporaryError
@@ -150,7 +150,10 @@ class LabelFlow:
         origin = ship_from(self.env)
         if origin is None:
             return self._fail(row, "Set TRUECRAFT_SHIP_FROM (your return address) to buy labels — no label bought")
-        shipment_id = self.connector.create_shipment(f"{oid}-L{row.id}", origin, to, parcel)
+        # The buyer's phone (platforms give it with the order) lets the carrier call about a delivery.
+        shipment_id = self.connector.create_shipment(f"{oid}-L{row.id}", origin, to, parcel,
+                                                     from_phone=ship_from_phone(self.env),
+                                                     to_phone=stored.order.customer.phone)
         self.store.update(row.id, state="shipment", shipment_id=shipment_id)
         return ""
 

@@ -59,11 +59,12 @@ class EasyPostConnector:
                                 **mapping.address_fields(address))
         return mapping.address_check(address, answer)
 
-    def create_shipment(self, reference: str, ship_from: Address, ship_to: Address, parcel: Parcel) -> str:
+    def create_shipment(self, reference: str, ship_from: Address, ship_to: Address, parcel: Parcel,
+                        from_phone: str = "", to_phone: str = "") -> str:
         """Create a shipment (which gets rates) tagged with our intent id; returns its id."""
         shp = self.http.call("create the shipment", self.http.client.shipment.create,
-                             reference=reference, from_address=mapping.address_fields(ship_from),
-                             to_address=mapping.address_fields(ship_to), parcel=mapping.parcel_fields(parcel),
+                             reference=reference, from_address=mapping.address_fields(ship_from, from_phone),
+                             to_address=mapping.address_fields(ship_to, to_phone), parcel=mapping.parcel_fields(parcel),
                              options={"label_format": self.label_format, "label_size": self.label_size})
         return str(shp["id"])
 

@@ -40,9 +40,10 @@ class FakeEasyPost:
         corrected = self.corrections.get(address.line1)
         return AddressCheck(True, corrected, "")
 
-    def create_shipment(self, reference, ship_from, ship_to, parcel) -> str:
+    def create_shipment(self, reference, ship_from, ship_to, parcel, from_phone="", to_phone="") -> str:
         sid = f"shp_{len(self.shipments) + 1}"
-        self.shipments[sid] = {"reference": reference, "to": ship_to, "parcel": parcel, "label": None}
+        self.shipments[sid] = {"reference": reference, "to": ship_to, "parcel": parcel, "label": None,
+                               "from_phone": from_phone, "to_phone": to_phone}
         return sid
 
     def buy(self, shipment_id: str) -> Label:
