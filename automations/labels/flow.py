@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 
+from automations.fulfilment.retrack import queue_retrack
 from automations.fulfilment.tracking import canonical_carrier
 from automations.labels.parcel import parcel_for, parse_address, ship_from, ship_from_phone
 from automations.labels.store import LabelRow, LabelStore
@@ -180,8 +181,13 @@ class LabelFlow:
         shipped = stored.fields.get("shipped")
         if shipped:  # a replacement label for an order the platform already has as shipped
             self.j.set_fields(oid, source="truecraft", push=True, carrier=carrier, tracking=label.tracking)
-            self._sync(oid, f"New label bought (tracking {label.tracking}). {stored.order.platform.label} still shows "
-                            "the old tracking number: change it there by hand")
+            if self.fulfilment is None:
+                self._sync(oid, f"New label bought (tracking {label.tracking}). {stored.order.platform.label} still "
+                                "shows the old tracking number: change it there by hand")
+                return
+            # Queued in this transaction, sent by the outbox exactly once (automations/fulfilment/retrack.py).
+            step = queue_retrack(self.fulfilment, oid, carrier, label.tracking)
+            self._sync(oid, f"New label bought (tracking {label.tracking}) — {step}")
             return
         if not self.marks_shipped or self.fulfilment is None:
             self.j.set_fields(oid, source="truecraft", push=True, carrier=carrier, tracking=label.tracking)

@@ -148,7 +148,7 @@ def test_a_crash_between_buy_sent_and_buy_recorded_still_gives_one_label(shop, t
 
 
 def test_address_changed_after_purchase_warns_then_void_and_buy_again(shop):
-    runner, path, easypost, _ = shop
+    runner, path, easypost, platform = shop
     type_cells(path, "Label", {"TC-3": "BUY"})
     runner.watch(push=True)
     # when the Ship To is changed after the label was bought
@@ -164,6 +164,11 @@ def test_address_changed_after_purchase_warns_then_void_and_buy_again(shop):
     assert len(easypost.purchases) == 2
     assert easypost.shipments["shp_2"]["to"].postal_code == "94105"
     assert rows(path)["TC-3"]["Tracking #"] == "9400111899223100000002"
+    # and a platform whose API can't change tracking gets no second push: Sync says what to do by hand
+    runner.watch(push=True)
+    sync = rows(path)["TC-3"]["Sync"]
+    assert "can't change a tracking number through its API" in sync and "9400111899223100000002" in sync
+    assert len(platform.calls) == 1
 
 
 @pytest.mark.parametrize("setup, expected", [
