@@ -63,7 +63,7 @@ class LabelFlow:
         stored = self.j.get(oid)
         latest = self.store.latest(oid)
         if self.connector is None:
-            return self._sync(oid, "Label buying is off: add EASYPOST_API_KEY to the settings (README, Labels)")
+            return self._sync(oid, "Label buying is off: add EASYPOST_API_KEY to the settings (README, Shipping labels)")
         if latest is not None and latest.state in ("requested", "shipment", "buying"):
             return self._sync(oid, "Already buying a label for this order…")
         if latest is not None and latest.state in ("bought", "rejected"):

@@ -70,6 +70,23 @@ class FakeEasyPost:
     def print_batch(self, shipment_ids) -> str:
         return "https://easypost-files.example/batch.pdf"
 
+    def new_batch(self) -> str:
+        self.batches = getattr(self, "batches", {})
+        self.batches[f"batch_{len(self.batches) + 1}"] = set()
+        return f"batch_{len(self.batches)}"
+
+    def add_to_batch(self, batch_id, shipment_ids) -> None:
+        self.batches[batch_id] |= set(shipment_ids)
+
+    def remove_from_batch(self, batch_id, shipment_ids) -> None:
+        self.batches[batch_id] -= set(shipment_ids)
+
+    def request_batch_pdf(self, batch_id):
+        return f"https://easypost-files.example/{batch_id}-{len(self.batches[batch_id])}.pdf"
+
+    def batch_pdf(self, batch_id):
+        return self.request_batch_pdf(batch_id)
+
 
 @pytest.fixture()
 def shop(tmp_path):
