@@ -21,7 +21,7 @@ from typing import Callable
 from automations.labels.store import LabelRow, LabelStore
 from connectors.base import ConnectorError, ConnectorRejected
 from core.journal import Journal, now_utc
-from sheet_schema.dashboard import LABELS_COUNT, LABELS_LINK, LABELS_MARK, PRINTED
+from sheet_schema.dashboard import LABELS_COUNT, LABELS_HINT, LABELS_LINK, LABELS_MARK, PRINTED
 from sheet_schema.tabs import DASHBOARD
 from sheets.base import CellRun, TabData, WriteBatch
 
@@ -136,18 +136,20 @@ class LabelPrints:
         waiting, st = self.waiting(), self.state()
         n = len(waiting)
         if not n:
-            return {LABELS_COUNT: "None waiting: every label bought is printed", LABELS_LINK: ""}
+            return {LABELS_COUNT: "None waiting: every label bought is printed", LABELS_LINK: "", LABELS_HINT: ""}
         count = f"{n} label{'s' if n != 1 else ''} bought since the last print"
         in_pdf = len(st.get("pdf_rows") or [])
         if getattr(self.connector, "dry_run", False) or self.connector is None:
-            return {LABELS_COUNT: count, LABELS_LINK: "No PDF without EASYPOST_API_KEY (README, Shipping labels)"}
+            return {LABELS_COUNT: count, LABELS_LINK: "No PDF without EASYPOST_API_KEY (README, Shipping labels)",
+                    LABELS_HINT: ""}
         if st.get("url"):
             if in_pdf < n:
                 count += f" — the PDF below holds {in_pdf}; the rest join it within {self._minutes()} min"
-            return {LABELS_COUNT: count, LABELS_LINK: st["url"]}
+            return {LABELS_COUNT: count, LABELS_LINK: st["url"],
+                    LABELS_HINT: f"Printed them? Choose {PRINTED} in the cell below"}
         if self.problem:
-            return {LABELS_COUNT: count, LABELS_LINK: f"Couldn't make the PDF yet: {self.problem}"}
-        return {LABELS_COUNT: count, LABELS_LINK: "Making the PDF at EasyPost…"}
+            return {LABELS_COUNT: count, LABELS_LINK: f"Couldn't make the PDF yet: {self.problem}", LABELS_HINT: ""}
+        return {LABELS_COUNT: count, LABELS_LINK: "Making the PDF at EasyPost…", LABELS_HINT: ""}
 
     def _minutes(self) -> str:
         return f"{self.every.total_seconds() / 60:g}"

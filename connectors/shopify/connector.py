@@ -146,7 +146,8 @@ class ShopifyConnector(Connector):
                 raise ConnectorRejected(f"Shopify has no order {order.platform_order_id}")
             live = [f for f in node.get("fulfillments") or [] if f.get("status") != "CANCELLED"]
             numbers = {f["id"]: [t.get("number") for t in f.get("trackingInfo") or []] for f in live}
-            state["target"] = next((f for f in live if old_tracking in numbers[f["id"]]), None)
+            state["target"] = next((f for f in live if old_tracking and old_tracking in numbers[f["id"]]),
+                                   live[0] if len(live) == 1 else None)  # one shipment: that is the one
             # The new number already there: our earlier update landed (its answer was lost).
             return next((f for f in live if shipment.tracking_number in numbers[f["id"]]), None)
 
