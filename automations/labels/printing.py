@@ -27,6 +27,7 @@ from sheets.base import CellRun, TabData, WriteBatch
 
 STATE_KEY, SHOWN_KEY = "labels:pdf", "labels:dashboard"
 DEFAULT_MINUTES = 5.0
+STUCK = timedelta(minutes=10)  # a PDF still not made after this is asked for again
 REWRITE = timedelta(minutes=30)  # the cells are written again this often while labels wait (a person may clear them)
 
 
@@ -93,7 +94,10 @@ class LabelPrints:
                 st.update(url=url, pdf_rows=[r for r in st["asked"] if r in waiting], made_at=now.isoformat(),
                           asked=[])
                 self._save(st)
-            return
+                return
+            if now - datetime.fromisoformat(st["asked_at"]) < STUCK:
+                return
+            st["asked"] = []  # EasyPost never finished that PDF: ask for it again below
         waiting = {r.id: r.shipment_id for r in self.waiting()}
         if st.get("url") and set(waiting) == set(st.get("pdf_rows") or []):
             return  # the PDF shown is current

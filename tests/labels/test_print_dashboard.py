@@ -157,6 +157,20 @@ def test_a_voided_label_leaves_the_pdf(shop):
     assert len(s.easypost.requests_to("POST", "remove_shipments")) == 1
 
 
+def test_a_pdf_easypost_never_finishes_is_asked_for_again(shop):
+    s = shop
+    s.easypost.label_polls_needed = 10_000  # EasyPost never finishes this rendering
+    buy(s, {"TC-1"})
+    assert dash(s.path)["D10"] == "Making the PDF at EasyPost…"
+    s.clock.now += timedelta(minutes=10)
+    s.runner.watch()  # ten minutes on, still not made: asked for again
+    assert len(s.easypost.requests_to("POST", "/label")) == 2
+    s.easypost.label_polls_needed = 1  # this time EasyPost finishes
+    s.runner.watch()
+    assert pdf(dash(s.path)["D10"])[0] == 1
+    assert len(s.easypost.requests_to("POST", "/label")) == 2 and len(s.easypost.batches) == 1
+
+
 def test_labels_print_saves_the_same_pdf_and_counts_it_printed(shop, tmp_path):
     s = shop
     buy(s, {"TC-1", "TC-2"})
