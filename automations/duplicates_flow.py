@@ -162,7 +162,7 @@ class DuplicatesFlow:
     def _revs(self) -> tuple[int, int]:
         """How many orders and the sum of their revs: from the cached orders, not a scan of the table."""
         now = self.j.cache.refresh()
-        return len(now), sum(s.rev for s in now.values())
+        return len(now), self.j.cache.rev_sum
 
     def _load_sku_map(self, data: TabData) -> None:
         rows = []

@@ -31,19 +31,21 @@ class SheetDiff:
 
 
 def diff_sheet(layout: Layout, rows: list[list[str]], stored: dict[str, StoredOrder],
-               written: set[str], tz: str = "UTC", was_read=None, only_rows=None) -> SheetDiff:
+               written: set[str], tz: str = "UTC", was_read=None, only_rows=None, ids=None) -> SheetDiff:
     """Edits people made, rows that went missing, and ids that make no sense.
 
     `was_read(row, col)` says whether a cell was read this cycle; cells that weren't are not edits.
     `only_rows` (row indexes) limits the search for edits to the rows whose editable cells were
     read: at 50,000 rows a cycle reads a few thousand, and looking at the rest cost most of its time.
+    `ids` is each row's Order ID, stripped, when the read already has them.
     """
     edits: list[Edit] = []
     seen: set[str] = set()
     dupes: list[str] = []
     unknown: list[str] = []
     col = layout.positions.get("order_id")
-    ids = [(row[col].strip() if col is not None and col < len(row) else "") for row in rows]
+    if ids is None or len(ids) != len(rows):
+        ids = [(row[col].strip() if col is not None and col < len(row) else "") for row in rows]
     first_row: dict[str, int] = {}
     for r in range(1, len(ids)):
         oid = ids[r]

@@ -32,6 +32,7 @@ class OrderCache:
     def __init__(self, journal: Any, load: Callable[[Any], Any], order_id: Callable[[int], str]) -> None:
         self.j, self.load, self.order_id = journal, load, order_id
         self.orders: dict[str, Any] = {}
+        self.rev_sum = 0  # the sum of every order's rev, kept as orders change (a cheap "anything changed?")
         self.mark: int | None = None  # the last change-log id applied; None = load everything
         self.trimmed = 0  # the log was last trimmed at this id (by this process)
         self.sets: dict[str, tuple[Callable[[Any], bool], set[str]]] = {}
@@ -77,6 +78,7 @@ class OrderCache:
         for row in rows:
             s = self.load(row)
             self.orders[s.order_id] = s
+        self.rev_sum = sum(s.rev for s in self.orders.values())
         for name, (keep, _) in list(self.sets.items()):
             self.sets[name] = (keep, {oid for oid, s in self.orders.items() if keep(s)})
 
@@ -92,10 +94,13 @@ class OrderCache:
     def _apply(self, loaded: dict[int, Any], seqs: list[int]) -> None:
         for seq in seqs:
             oid, s = self.order_id(seq), loaded.get(seq)
+            before = self.orders.get(oid)
+            self.rev_sum -= before.rev if before is not None else 0
             if s is None:
                 self.orders.pop(oid, None)
             else:
                 self.orders[oid] = s  # an existing key keeps its place: the mapping stays in seq order
+                self.rev_sum += s.rev
             for keep, members in self.sets.values():
                 if s is not None and keep(s):
                     members.add(oid)

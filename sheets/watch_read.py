@@ -176,8 +176,7 @@ class WatchReader:
             self.row_ids = None
             return
         col = Layout.from_header(SCHEMA[ORDERS], data.header).positions.get("order_id")
-        self.row_ids = None if col is None else [
-            (row[col].strip() if col < len(row) else "") for row in data.rows]
+        self.row_ids = None if col is None else data.key_values(col)
 
     def _fill(self, data: TabData) -> TabData:
         """Service cells of a partly read tab, from the believed copy, row by row by key."""

@@ -89,8 +89,11 @@ class WindowPlan:
         rows = [[""] * (width if r in read else narrow) for r in range(height)]
         rows[0] = list(self.header) + [""] * (width - len(self.header))
         ok = ((ids[0][0] if ids and ids[0] else "").strip() == rows[0][self.id_col].strip())
+        keys = [rows[0][self.id_col].strip()]
         for r, values in enumerate(ids[1:], start=1):
-            rows[r][self.id_col] = values[0] if values else ""
+            value = values[0] if values else ""
+            rows[r][self.id_col] = value
+            keys.append(value.strip())
         k = 1
         for a, b in self.spans:
             got = (parts[k] or [[]])[0]
@@ -104,4 +107,5 @@ class WindowPlan:
                             rows[r1 + i][a + c] = value
                 k += 1
         cols = frozenset(c for a, b in self.spans for c in range(a, b + 1))
-        return TabData(self.name, rows, read_cols=frozenset({self.id_col}), row_cols=cols, rows_read=read), ok
+        return TabData(self.name, rows, read_cols=frozenset({self.id_col}), row_cols=cols, rows_read=read,
+                       keys=keys), ok

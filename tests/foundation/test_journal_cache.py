@@ -22,6 +22,8 @@ def test_a_change_made_by_another_process_is_in_the_next_read(tmp_path):
     seen = serve.orders_by_id()
     assert seen[oid].fields["notes"] == "gift wrap"
     assert list(seen) == [oid, new]
+    # and the running sum of revs (the Customers tab's "anything changed?") agrees with the orders
+    assert serve.cache.rev_sum == sum(s.rev for s in seen.values()) == sum(s.rev for s in other.all_orders())
     other.close()
     serve.close()
 
