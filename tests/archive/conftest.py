@@ -14,13 +14,14 @@ from tests.foundation.factories import make_order
 
 DAY = 1440  # minutes
 OLD = -200 * DAY  # received about 200 days before the factories' T0: past the 90-day window
+FORMULA = '=IMPORTXML("http://x.example","//a")'  # a buyer "name" that must stay text
 
 
 def old_and_new() -> list:
-    """TC-1..3 old and closed (FULFILLED, CANCELLED, MERGED via state/fields), TC-4 old but open, TC-5 new."""
+    """TC-1..3 old and closed (TC-3's buyer name looks like a formula), TC-4 old but open, TC-5 new."""
     return [make_order("1", name="Ada Byron", minutes=OLD, state=OrderState.FULFILLED),
             make_order("2", name="Ben Okafor", minutes=OLD + 10, state=OrderState.CANCELLED),
-            make_order("3", name="Cleo Moreau", minutes=OLD + 20, state=OrderState.FULFILLED),
+            make_order("3", name=FORMULA, minutes=OLD + 20, state=OrderState.FULFILLED),
             make_order("4", name="Dev Patel", minutes=OLD + 30),
             make_order("5", name="Eve Tanaka", state=OrderState.FULFILLED)]
 

@@ -6,7 +6,7 @@ import pytest
 from sheet_schema.tabs import AUDIT_LOG, ORDERS, ORDERS_TAB
 from sheets.archive_tabs import archive_tab
 from sheets.audit_lines import sheet_line
-from tests.archive.conftest import make_due, seed
+from tests.archive.conftest import FORMULA, make_due, seed
 from tests.foundation.test_google_new_rows import _problems
 
 LONG_AGO = "2026-01-02T10:00:00+00:00"
@@ -38,6 +38,10 @@ def test_closed_orders_past_the_window_move_once_with_their_look(g):
     assert sheet.properties["gridProperties"]["frozenRowCount"] == 1
     assert len(sheet.conditional_formats) == len(ORDERS_TAB.colour_rules)
     assert g.standin.values(g.aid, tab.name)[0] == ORDERS_TAB.headers
+    # and customer text that looks like a formula is text there too
+    row = g.archived().index("TC-3") + 2
+    assert g.standin.values(g.aid, tab.name)[row - 1][3] == FORMULA
+    assert not g.standin.is_formula(g.aid, tab.name, f"D{row}")
     # when the next cycles run (and the next day's archive run)
     r.watch()
     make_due(r)
