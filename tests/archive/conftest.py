@@ -1,6 +1,8 @@
 """A Google sheet and an archive spreadsheet on the Sheets stand-in, with a runner that archives."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from automations.runner import Runner
@@ -10,9 +12,10 @@ from core.journal import Journal
 from core.models import OrderState
 from sheet_schema.tabs import ORDERS, WORKBOOK
 from sheets.google_backend import GoogleSheetsBackend
-from tests.foundation.factories import make_order
+from tests.foundation.factories import T0, make_order
 
 DAY = 1440  # minutes
+TODAY = T0 + timedelta(days=5)
 OLD = -200 * DAY  # received about 200 days before the factories' T0: past the 90-day window
 FORMULA = '=IMPORTXML("http://x.example","//a")'  # a buyer "name" that must stay text
 
@@ -45,6 +48,7 @@ class Env:
         s = Settings(backend="google", google_sheet_id=self.sid, db=str(self.tmp / "j.db"),
                      archive_sheet_id=self.aid if archive else "", **settings)
         self.runner = Runner(s, Journal(s.db), backend)
+        fix_clock(self.runner)
         return self.runner
 
     def ids(self, sid: str, tab: str) -> list[str]:
@@ -75,6 +79,12 @@ def g(tmp_path):
     if env.runner is not None:
         env.runner.close()
     standin.stop()
+
+
+def fix_clock(runner: Runner) -> None:
+    """The archive's "today" is a fixed day a few days after the factories' T0, so tests never age."""
+    if runner.archiver is not None:
+        runner.archiver.clock = lambda: TODAY
 
 
 def seed(runner: Runner, orders=None) -> None:

@@ -11,7 +11,7 @@ from core.config import Settings
 from core.journal import Journal
 from sheet_schema.tabs import WORKBOOK
 from sheets.local_backend import LocalWorkbookBackend
-from tests.archive.conftest import FORMULA, make_due, old_and_new, seed
+from tests.archive.conftest import FORMULA, fix_clock, make_due, old_and_new, seed
 
 
 def _ids(path, tab):
@@ -24,6 +24,7 @@ def _runner(tmp_path, archive=True):
                  archive_workbook=str(tmp_path / "shop-archive.xlsx") if archive else "")
     runner = Runner(s, Journal(s.db), LocalWorkbookBackend(s.workbook))
     runner.backend.init_layout(WORKBOOK)
+    fix_clock(runner)
     return runner, tmp_path / "shop.xlsx", tmp_path / "shop-archive.xlsx"
 
 
