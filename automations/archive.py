@@ -129,6 +129,15 @@ class Archiver:
             self.j.set_archive_state(ok, "restoring")
         return problems
 
+    def changed_while_archived(self) -> list[str]:
+        """Archived orders TrueCraft changed on purpose since (a platform cancel or refund, a new address, a
+        link typed on another order): they come back to Orders so a person sees the change on a row."""
+        from core.journal import format_order_id
+
+        rows = self.j.execute("SELECT seq FROM orders WHERE rev > sheet_rev AND json_extract(fields, '$._dirty')"
+                              " IS NOT NULL AND seq IN (SELECT seq FROM archive WHERE state='archived')")
+        return [format_order_id(r[0]) for r in rows]
+
     def restore(self, order_ids: list[str]) -> tuple[ArchiveReport, list[str]]:
         """Bring these orders back to Orders now."""
         problems = self.ask_restore(order_ids)

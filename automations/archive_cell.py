@@ -57,6 +57,9 @@ def on_cycle(runner, snapshot) -> ArchiveReport | None:
     arch = runner.archiver
     text = typed_text(snapshot, runner.sync.reader)
     problems = arch.ask_restore(parse_ids(text)) if text else []
+    changed = arch.changed_while_archived()
+    if changed:
+        arch.ask_restore(changed)
     report, trouble = None, ""
     try:
         if arch.due():

@@ -198,3 +198,21 @@ def test_nothing_is_archived_without_an_archive_sheet(g):
     assert r.archiver is None and sorted(g.orders()) == ["TC-1", "TC-2", "TC-3", "TC-4", "TC-5"]
     assert not any(g.aid in p for _, p, _ in g.standin.requests)
     assert not any("Dashboard" in str(q) for _, _, q in g.standin.requests)
+
+
+def test_an_archived_order_the_platform_changes_comes_back(g):
+    # given an archived shipped order, and a customer who ordered again (her history changes on every order)
+    r = g.runner
+    seed(r)
+    make_due(r)
+    r.watch()
+    r.journal.set_fields("TC-3", audit=False, customer_history="Repeat customer — 2 orders, $400.00 spent")
+    r.watch()
+    assert "TC-3" in g.archived()  # bookkeeping alone doesn't bring a row back
+    # when the platform refunds TC-1 months later (TrueCraft sets its Status on purpose)
+    r.journal.set_fields("TC-1", source="etsy", push=True, status="CANCELLED", sync="Refunded on Etsy")
+    r.watch()
+    # then TC-1 is back in Orders showing the change, once, and out of the archive
+    assert g.orders().count("TC-1") == 1 and "TC-1" not in g.archived()
+    row = g.standin.values(g.sid, ORDERS)[g.orders().index("TC-1") + 1]
+    assert "CANCELLED" in row and "Refunded on Etsy" in row
