@@ -70,6 +70,9 @@ def on_cycle(runner, snapshot) -> ArchiveReport | None:
     except SheetUnavailable as exc:  # the records stay; the next cycle finishes the move
         trouble = str(exc)
         log.warning("The archive run stopped half way (%s); the next cycle finishes it.", exc)
+    except Exception as exc:  # a broken optional part must not stop the cycle; the records stay
+        trouble = f"something went wrong ({type(exc).__name__})."
+        log.exception("The archive run failed; the next cycle tries again")
     if report is not None and runner.sync.reader is not None and (report.archived or report.restored
                                                                   or report.audit_lines):
         runner.sync.reader.forget()  # rows moved: read the Order IDs and headers afresh
