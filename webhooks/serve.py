@@ -29,6 +29,7 @@ from waitress import wasyncore
 
 from core.journal import Journal
 from webhooks.app import MAX_BODY_BYTES, create_app
+from webhooks.dispatch import WebhooksFirst
 from webhooks.inbox import Inbox, inbox_path
 from webhooks.jobs import Jobs
 from webhooks.worker import JobsProcess, JobsStartError
@@ -126,7 +127,10 @@ def serve(runner: Any, host: str, port: int, stop_event: threading.Event | None 
     inflight = _InFlight(app)
     # The body limit is enforced by waitress while it reads, so an oversized POST is refused
     # (413) before it is buffered to a temp file; the default would let 1 GiB per request through.
+    # _dispatcher: waitress's own hook for the thread pool (pinned waitress version); ours
+    # serves webhook deliveries before queued /healthz polls.
     server = waitress.create_server(inflight, host=host, port=port, threads=threads,
+                                    _dispatcher=WebhooksFirst(threads),
                                     clear_untrusted_proxy_headers=True, ident="truecraft",
                                     max_request_body_size=MAX_BODY_BYTES + 64 * 1024)
     log.info("TrueCraft is listening on http://%s:%s (webhooks at /webhooks/<platform>)",

@@ -254,7 +254,8 @@ def test_healthz_pollers_do_not_slow_signed_acknowledgements(make_rig):
     busy = measure(rig.serve, orders=150, pollers=16, first=1000)
     # then acknowledgements stay fast (bench/healthz_load.py prints the real figures; in CI the pollers
     # and another test worker share serve's two cores).
-    assert busy["healthz_calls"] > 500, busy
-    # Before the fix the median ack took 845 ms here (every poll read every stored body); now it is
-    # 10-25 ms. The bounds are wide because a busy CI machine stretches the tail, not the median much.
-    assert busy["ack_p50_ms"] < 300 and busy["ack_p99_ms"] < 3000, busy
+    assert busy["healthz_calls"] > 100, busy  # the pollers were really polling (served at most 200/s)
+    # Before the fix the median ack took 845 ms here (every poll read every stored body); with polls
+    # served after deliveries and at a bounded rate (webhooks/dispatch.py) it is 3-5 ms. The p99
+    # bound is wide because a busy CI machine stretches the tail whatever the pollers do.
+    assert busy["ack_p50_ms"] < 60 and busy["ack_p99_ms"] < 1000, busy

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 from core.journal import Journal
 from tests.foundation.factories import make_order
@@ -66,6 +67,11 @@ def test_serve_under_a_webhook_burst_with_lost_append_answers_doubles_nothing(ma
         assert fig.acked == 150
         assert (fig.lost, fig.duplicated, fig.strays) == (0, 0, 0), fig
         assert platform_order_id(0) in rig.sheet.order_counts()
+        # The audit line can go out with a later sheet write than the rows (a busy machine can
+        # put several seconds between them), so wait for it rather than read once.
+        deadline = time.monotonic() + 60
+        while "sheet answer lost" not in _audit_kinds(rig.sheet) and time.monotonic() < deadline:
+            time.sleep(0.5)
         assert "sheet answer lost" in _audit_kinds(rig.sheet)
     finally:
         relay.stop()
