@@ -127,6 +127,8 @@ class GoogleRows:
         wanted = [tab for tab, keys in doomed.values() if keys]
         if not wanted:
             return 0
+        meta = self.b._call(self.b.refresh_metadata)
+        grids = {s["properties"]["title"]: s["properties"].get("gridProperties", {}) for s in meta.get("sheets", [])}
         found = self.keys(wanted)
         requests: list[dict] = []
         gone = 0
@@ -136,6 +138,12 @@ class GoogleRows:
             rows = [r for k, r in found[name][1].items() if k in keys and r >= 1]
             gone += len(rows)
             sheet_id = self.b._titles[name]
+            grid = grids.get(name, {})
+            frozen, height = grid.get("frozenRowCount", 0), grid.get("rowCount", 0)
+            if rows and len({r for r in rows if r >= frozen}) >= height - frozen:
+                # Google refuses to delete every row below the frozen header ("Sorry, it is not possible
+                # to delete all non-frozen rows", HTTP 400): keep one blank row, added in the same request.
+                requests.append({"appendDimension": {"sheetId": sheet_id, "dimension": "ROWS", "length": 1}})
             # Highest rows first: each deletion leaves the rows above it where they were.
             for start, end in sorted(runs(rows), reverse=True):
                 requests.append({"deleteDimension": {"range": {"sheetId": sheet_id, "dimension": "ROWS",

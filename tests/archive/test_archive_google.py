@@ -6,7 +6,7 @@ import pytest
 from sheet_schema.tabs import AUDIT_LOG, ORDERS, ORDERS_TAB
 from sheets.archive_tabs import archive_tab
 from sheets.audit_lines import sheet_line
-from tests.archive.conftest import FORMULA, make_due, seed
+from tests.archive.conftest import FORMULA, make_due, old_and_new, seed
 from tests.foundation.test_google_new_rows import _problems
 
 LONG_AGO = "2026-01-02T10:00:00+00:00"
@@ -216,3 +216,18 @@ def test_an_archived_order_the_platform_changes_comes_back(g):
     assert g.orders().count("TC-1") == 1 and "TC-1" not in g.archived()
     row = g.standin.values(g.sid, ORDERS)[g.orders().index("TC-1") + 1]
     assert "CANCELLED" in row and "Refunded on Etsy" in row
+
+
+def test_every_row_of_a_full_grid_can_move(g):
+    # given Orders whose grid has no blank row left under the last order (all of them old and shipped)
+    r = g.runner
+    seed(r, old_and_new()[:3])
+    sheet_id = g.standin.sheet(g.sid, ORDERS).properties["sheetId"]
+    r.backend.spreadsheet.batch_update({"requests": [{"updateSheetProperties": {"properties": {
+        "sheetId": sheet_id, "gridProperties": {"rowCount": 4}}, "fields": "gridProperties.rowCount"}}]})
+    # when the archive moves all three (Google refuses to delete every row below the frozen header)
+    make_due(r)
+    report = r.watch().archive
+    # then they moved anyway, and Orders keeps its header and a blank row
+    assert sorted(report.archived) == ["TC-1", "TC-2", "TC-3"] and g.orders() == []
+    assert g.standin.values(g.sid, ORDERS)[0][0] == "Order ID"
