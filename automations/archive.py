@@ -125,6 +125,8 @@ class Archiver:
                 problems.append(f"{oid} is not in the archive; it is in the Orders tab.")
             elif records[oid][0] == "archived":
                 ok.append(oid)
+            elif records[oid][0] == "archiving":
+                problems.append(f"{oid} is being moved to the archive right now; ask again in a minute.")
         if ok:
             self.j.set_archive_state(ok, "restoring")
         return problems
