@@ -101,10 +101,19 @@ def check_archive(settings: Settings, offline: bool) -> None:
     from sheets.factory import make_backend
 
     try:
-        sibling_backend(make_backend(settings), settings.archive_sheet_id).spreadsheet  # noqa: B018 - one read
+        archive = sibling_backend(make_backend(settings), settings.archive_sheet_id)
+        archive.spreadsheet  # noqa: B018 - opens it (one metadata read)
+        used = sum(s["properties"].get("gridProperties", {}).get("rowCount", 0)
+                   * s["properties"].get("gridProperties", {}).get("columnCount", 0)
+                   for s in archive.refresh_metadata().get("sheets", []))
     except SheetUnavailable as exc:
         _line(BAD, f"archiving: can't open the archive spreadsheet ({exc}) Share it with the service account "
                    "as Editor, or check TRUECRAFT_ARCHIVE_SHEET_ID.")
+        return
+    mark = OK if used <= GOOGLE_CELL_CAP // 2 else WARN
+    _line(mark, f"The archive uses {used:,} of Google's {GOOGLE_CELL_CAP:,} cells ({used / GOOGLE_CELL_CAP:.0%})"
+          + ("." if mark == OK else "; when it nears the cap, create a new archive spreadsheet and put its id in "
+             "TRUECRAFT_ARCHIVE_SHEET_ID (the old one keeps what it holds)."))
 
 
 def check_platforms(settings: Settings, offline: bool) -> bool:
