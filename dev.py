@@ -2,7 +2,7 @@
 """Set-up-and-run wrapper: creates .venv, installs requirements, then runs the command.
 
     python3 dev.py demo      -> python main.py demo   (in the project's own virtualenv)
-    python3 dev.py test      -> the whole test suite
+    python3 dev.py test      -> the whole test suite (then the latency tests marked `alone`, serially)
     python3 dev.py ARGS...   -> python main.py ARGS...
 Needs only Python 3.11 on the machine.
 """
@@ -45,10 +45,20 @@ def main() -> int:
     ensure_venv()
     os.chdir(ROOT)
     if args[:1] == ["test"]:
-        cmd = [str(PY), "-m", "pytest", "-q", "-n", "2", "--dist", "loadfile", *args[1:]]
-    else:
-        cmd = [str(PY), "main.py", *args]
-    return subprocess.call(cmd)
+        return run_tests(args[1:])
+    return subprocess.call([str(PY), "main.py", *args])
+
+
+def run_tests(extra: list[str]) -> int:
+    """The suite on two workers, then the tests marked `alone` (latency under load) on a quiet machine."""
+    if extra:  # a chosen subset: run it as asked
+        return subprocess.call([str(PY), "-m", "pytest", "-q", "-n", "2", "--dist", "loadfile", *extra])
+    code = subprocess.call([str(PY), "-m", "pytest", "-q", "-n", "2", "--dist", "loadfile", "-m", "not alone"])
+    if code not in (0, 5):
+        return code
+    print("Latency tests, one at a time (nothing else running):", flush=True)
+    alone = subprocess.call([str(PY), "-m", "pytest", "-q", "-m", "alone"])
+    return 0 if alone == 5 else alone  # 5: no test is marked alone
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@ import logging
 
 from automations.duplicates_flow import DuplicatesFlow
 from automations.labels.flow import LabelFlow
+from automations.labels.printing import LabelPrints
 from automations.manual_entry import ManualEntryFlow
-from sheet_schema.tabs import BUNDLES, DUPLICATES, INVENTORY, MANUAL_ENTRY, SKU_MAP, CUSTOMERS
+from sheet_schema.tabs import BUNDLES, CUSTOMERS, DASHBOARD, DUPLICATES, INVENTORY, MANUAL_ENTRY, SKU_MAP
 from sheets.base import WriteBatch
 from sheets.tabsync import merge
 
@@ -16,7 +17,7 @@ log = logging.getLogger("truecraft.pipeline")
 class Pipeline:
     """The automations the runner performs, in order."""
 
-    extra_tabs = (DUPLICATES, CUSTOMERS, SKU_MAP, INVENTORY, BUNDLES, MANUAL_ENTRY)
+    base_tabs = (DUPLICATES, CUSTOMERS, SKU_MAP, INVENTORY, BUNDLES, MANUAL_ENTRY)
 
     def __init__(self, runner) -> None:
         self.runner = runner
@@ -29,7 +30,14 @@ class Pipeline:
         self.duplicates.editor = self.editor_for
         self.manual = ManualEntryFlow(runner)
         self.labels = LabelFlow(runner.journal, _label_connector(runner), self.fulfilment, s.env)
+        self.prints = LabelPrints(runner.journal, self.labels.connector, s.env)
         self.last_flags: list[str] = []
+
+    @property
+    def extra_tabs(self) -> tuple[str, ...]:
+        """Tabs a cycle reads besides Orders and the Audit Log; the Dashboard only while labels wait to print
+        (its PRINTED cell), as one more range in the same read."""
+        return self.base_tabs + ((DASHBOARD,) if self.prints.wants_dashboard() else ())
 
     def after_ingest(self, orders, results) -> None:
         """New orders are scored for duplicates; platform-side changes update their rows.
@@ -79,7 +87,9 @@ class Pipeline:
         self.labels.perform()  # buy what was asked (this cycle or before a crash), follow refunds
         if getattr(snapshot, "checked", False):
             self.duplicates._stamp = None  # the slower check read Customers whole: plan it against that
-        batches = [self.manual.on_cycle(snapshot.tabs.get(MANUAL_ENTRY))]
+        self.prints.connector = self.labels.connector  # the demo swaps in its dry run after start-up
+        batches = [self.manual.on_cycle(snapshot.tabs.get(MANUAL_ENTRY)),
+                   self.prints.on_cycle(snapshot.tabs.get(DASHBOARD))]
         batches.append(self.duplicates.on_cycle(snapshot.tabs))
         if self.fulfilment is not None and hasattr(self.fulfilment, "on_cycle"):
             batches.append(self.fulfilment.on_cycle(snapshot.tabs))

@@ -64,7 +64,7 @@ def run(args, settings: Settings) -> int:
 
     runner.pipeline.labels.connector = DryRunLabels()  # shows what a label would be, buys nothing
     runner.pipeline.labels.env = {"TRUECRAFT_DEFAULT_PARCEL": "12 oz 9x6x2 in",
-                                  "TRUECRAFT_SHIP_FROM": "Maker Studio, 1 Kiln Rd, Portland, OR, 97201, US",
+                                  "TRUECRAFT_SHIP_FROM": "Maker Studio, 1 Kiln Rd, Portland, OR, 97201, US, 503-555-0100",
                                   **runner.pipeline.labels.env}
     try:
         runner.backend.init_layout(WORKBOOK, settings.duplicate_threshold)

@@ -1,4 +1,8 @@
-"""`python main.py labels print|list`: one PDF with every label bought since the last print."""
+"""`python main.py labels print|list`: one PDF with every label bought since the last print.
+
+`print` uses the same EasyPost batch as the Dashboard's "Labels to print" link
+(automations/labels/printing.py), saves its PDF and counts those labels as printed.
+"""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
+from automations.labels.printing import LabelPrints
+from connectors.base import ConnectorError
 from automations.labels.store import LabelStore
 from core.journal import Journal, private_file
 
@@ -47,20 +53,42 @@ def run(args: argparse.Namespace, settings: Any, out: Out = print, connector=Non
 
             connector = EasyPostConnector.from_env(settings.env)
         if connector is None:
-            out("Label buying is off: add EASYPOST_API_KEY to the settings (README, Labels) and try again.")
+            out("Label buying is off: add EASYPOST_API_KEY to the settings (README, Shipping labels) and try again.")
             return 2
         out(f"Asking EasyPost for one PDF with {len(waiting)} label(s) …")
-        url = connector.print_batch([r.shipment_id for r in waiting])
+        prints = LabelPrints(journal, connector, settings.env)
+        try:
+            url = _current_pdf(prints, {r.id for r in waiting}, connector.sleep)
+        except ConnectorError as exc:  # plain words (connectors/easypost/client.py)
+            out(f"Couldn't make the PDF: {exc}")
+            return 3
+        if not url:
+            out("EasyPost is still making the PDF; try `labels print` again in a minute.")
+            return 3
         path = Path(args.out or f"labels-{datetime.now():%Y-%m-%d-%H%M}.pdf")
         path.write_bytes((fetch or _download)(url))
         private_file(path)  # labels carry buyers' names and addresses
         with journal.transaction():
-            store.mark_printed([r.id for r in waiting])
+            count = prints.mark_printed()  # the same batch the Dashboard links to: nothing printed twice
             journal.kv_set("labels:last_pdf", url)
-        out(f"Saved {len(waiting)} label(s) to {path} (also at {url}).")
+        out(f"Saved {count} label(s) to {path} (also at {url}).")
         return 0
     finally:
         journal.close()
+
+
+def _current_pdf(prints: LabelPrints, waiting: set[int], sleep) -> str:
+    """The batch PDF holding exactly these labels (made now if needed), waiting a bounded time for EasyPost."""
+    from connectors.easypost.connector import BATCH_LABEL_WAITS
+
+    for wait in (0.0, *BATCH_LABEL_WAITS):
+        if wait:
+            sleep(wait)
+        prints.refresh(force=True)
+        st = prints.state()
+        if st.get("url") and set(st.get("pdf_rows") or []) == waiting:
+            return st["url"]
+    return ""
 
 
 def _download(url: str) -> bytes:

@@ -100,3 +100,14 @@ class Connector(abc.ABC):
         return PushResult(ok=False, message=(
             f"{self.platform.label} can't cancel orders through its API — cancel "
             f"#{order.platform_order_id} in your {self.platform.label} dashboard"))
+
+    def update_tracking(self, order: Order, old_tracking: str, shipment: Shipment,
+                        idempotency_key: str) -> PushResult:
+        """Put a replacement label's tracking on an order already shipped; retrying never sends it twice.
+
+        The default is the platforms whose API can't change a shipment's tracking: say what to do by hand.
+        """
+        raise FulfilmentNotSupported(
+            f"{self.platform.label} can't change a tracking number through its API — on order "
+            f"#{order.platform_order_id} in {self.platform.label}, replace {old_tracking or 'the old number'} "
+            f"with {shipment.tracking_number}")

@@ -12,6 +12,13 @@ ALERTS_LABEL = "Last alerts sent"
 BRING_BACK_LABEL = "Bring back from the archive: type Order IDs in the cell below (e.g. TC-123)"
 BRING_BACK_CELL = "H11"
 
+# "Labels to print" (issue 13): a title written by the layout; the count, the link to the one PDF, the
+# hint and the PRINTED cell are kept by automations/labels/printing.py, so the layout never clears them.
+LABELS_TITLE = ("D8", "Labels to print")
+LABELS_COUNT, LABELS_LINK, LABELS_HINT, LABELS_MARK = "D9", "D10", "D11", "D12"
+PRINTED = "PRINTED"
+SERVICE_CELLS = frozenset({LABELS_COUNT, LABELS_LINK, LABELS_HINT, LABELS_MARK})
+
 
 # (row, label, figure key, kind). Labels in column A, live formulas in column B; money first:
 # what TrueCraft saved is the number it is bought for (issue 14.7).
@@ -94,6 +101,7 @@ def dashboard_cells(orders_pos: dict[str, int], dup_pos: dict[str, int],
         cells.append(("D3", PRINT_LABEL))
         for i, (tab, url) in enumerate(print_links.items()):
             cells.append((f"D{4 + i}", f'=HYPERLINK("{url}","{tab}")'))
+    cells.append(LABELS_TITLE)
     for row, label, key, _ in FIGURES:
         if key and key not in formulas:
             continue

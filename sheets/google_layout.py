@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sheet_schema.dashboard import (FEED_LABEL_ROW, FIGURES, dashboard_cells, print_url, rule_formula,
-                                    whole_column_formula)
+from sheet_schema.dashboard import (FEED_LABEL_ROW, FIGURES, LABELS_MARK, LABELS_TITLE, PRINTED, SERVICE_CELLS,
+                                    dashboard_cells, print_url, rule_formula, whole_column_formula)
 from sheet_schema.schema import any_locale, money_format, same_formula, with_commas
 from sheet_schema.schema import Tab, WorkbookSchema, col_letter, quote_tab
 from sheet_schema.tabs import AUDIT_LOG, DASHBOARD, DUPLICATES, INVENTORY, ORDERS
@@ -36,6 +36,14 @@ def dashboard_look(sheet_id: int) -> list[dict]:
             out.append(cell(row, 1, {"numberFormat": {"type": "CURRENCY", "pattern": money_format("USD")}},
                             "userEnteredFormat.numberFormat"))
     out.append(cell(FEED_LABEL_ROW, 0, {"textFormat": {"bold": True}}, "userEnteredFormat.textFormat"))
+    title_row, title_col = int(LABELS_TITLE[0][1:]), ord(LABELS_TITLE[0][0]) - 65
+    out.append(cell(title_row, title_col, {"textFormat": {"bold": True}}, "userEnteredFormat.textFormat"))
+    mark_row, mark_col = int(LABELS_MARK[1:]) - 1, ord(LABELS_MARK[0]) - 65
+    out.append({"setDataValidation": {  # the seller's "I printed the PDF" (read each cycle while labels wait)
+        "range": {"sheetId": sheet_id, "startRowIndex": mark_row, "endRowIndex": mark_row + 1,
+                  "startColumnIndex": mark_col, "endColumnIndex": mark_col + 1},
+        "rule": {"condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": PRINTED}]},
+                 "showCustomUi": True, "strict": False}}})
     for i, px in enumerate((240, 110, 75, 80, 150, 95)):
         out.append({"updateDimensionProperties": {"range": {"sheetId": sheet_id, "dimension": "COLUMNS",
                                                             "startIndex": i, "endIndex": i + 1},
@@ -263,7 +271,8 @@ class GoogleLayout:
         # An older layout's labels and figures, where ours moved: cleared (above the feed, columns A-F).
         data = [{"range": f"{quote_tab(DASHBOARD)}!{chr(65 + c)}{r + 1}", "values": [[""]]}
                 for (r, c), v in current.items()
-                if 0 < r < FEED_LABEL_ROW - 1 and c < 6 and v and f"{chr(65 + c)}{r + 1}" not in ours]
+                if 0 < r < FEED_LABEL_ROW - 1 and c < 6 and v and f"{chr(65 + c)}{r + 1}" not in ours
+                and f"{chr(65 + c)}{r + 1}" not in SERVICE_CELLS]
         for a1, value in cells:
             col = ord(a1[0]) - 65
             row = int(a1[1:]) - 1

@@ -131,7 +131,8 @@ class LocalWorkbookBackend(SheetBackend):
                 ws = wb[run.tab]
                 for offset, value in enumerate(run.values):
                     set_cell(ws, run.row, run.col + offset, value)
-                touched.setdefault(run.tab, set()).add(run.row + 1)
+                if run.tab != DASHBOARD:  # the Dashboard keeps its own look (no data-row formats)
+                    touched.setdefault(run.tab, set()).add(run.row + 1)
             for tab, rows in batch.appends.items():
                 ws = wb[tab]
                 start = _last_used_row(ws)

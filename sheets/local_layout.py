@@ -125,7 +125,9 @@ def restyle(wb, touched: dict[str, set[int]]) -> None:
 def _dashboard(ws, orders_pos: dict[str, int], dup_pos: dict[str, int],
                audit_pos: dict[str, int] | None = None, inv_pos: dict[str, int] | None = None) -> list[str]:
     """Figures as live formulas (saved with their results); the newest-first feed is refreshed on every write."""
-    from sheet_schema.dashboard import FEED_LABEL_ROW, FIGURES
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from sheet_schema.dashboard import FEED_LABEL_ROW, FIGURES, LABELS_MARK, LABELS_TITLE, PRINTED, SERVICE_CELLS
     from sheet_schema.schema import money_format
 
     cells = dict(dashboard_cells(orders_pos, dup_pos, google=False, audit_pos=audit_pos, inv_pos=inv_pos))
@@ -133,7 +135,7 @@ def _dashboard(ws, orders_pos: dict[str, int], dup_pos: dict[str, int],
     for row in range(2, FEED_LABEL_ROW + 1):  # an older layout's labels, figures and feed, where ours moved
         for col in range(1, 7):
             cell = ws.cell(row=row, column=col)
-            if cell.coordinate not in cells and cell.value is not None:
+            if cell.coordinate not in cells and cell.coordinate not in SERVICE_CELLS and cell.value is not None:
                 cell.value, changed = None, True
     for a1, value in cells.items():
         if ws[a1].value != value:
@@ -145,6 +147,12 @@ def _dashboard(ws, orders_pos: dict[str, int], dup_pos: dict[str, int],
         if kind == "money":
             ws.cell(row=row, column=2).number_format = money_format("USD")
     ws.cell(row=FEED_LABEL_ROW, column=1).font = BOLD
+    ws[LABELS_TITLE[0]].font = BOLD
+    if not any(LABELS_MARK in str(v.sqref) for v in ws.data_validations.dataValidation):
+        mark = DataValidation(type="list", formula1=f'"{PRINTED}"', allow_blank=True)
+        mark.add(LABELS_MARK)  # the seller's "I printed the PDF"
+        ws.add_data_validation(mark)
+        changed = True
     for letter, width in zip("ABCDEF", (34, 16, 10, 11, 22, 13)):
         ws.column_dimensions[letter].width = width  # the feed's columns read whole (no "Rach Gree")
     return ["Dashboard: figures written"] if changed else []

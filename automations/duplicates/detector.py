@@ -21,7 +21,7 @@ from automations.duplicates.model import Model, fit
 from automations.duplicates.products import SkuMap
 from automations.duplicates.compare import IDX
 from automations.duplicates.reasons import explain
-from automations.duplicates.rules import CHECK, SKIP, verdict
+from automations.duplicates.rules import CHECK, SKIP, surely_apart, verdict
 from automations.duplicates.scoring import Features, comparison, features, mirrored
 from core.models import Order
 
@@ -76,6 +76,17 @@ class DuplicatePair:
 
 
 MIN_FIT_PAIRS = 50  # fewer candidate pairs than this: keep the default weights
+# Of the pairs ruled out before comparing, every this-many-th one is compared for EM and counted
+# this many times: in a flash sale they are most pairs, and all of them told EM nothing more.
+STRANGER_SAMPLE = 8
+
+
+class Candidates(dict):
+    """Candidate pairs to score (key -> (first, second, vector)), plus sampled strangers' vectors for EM."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.strangers: Counter = Counter()
 PRODUCT, AMOUNT = IDX["product"], IDX["amount"]
 
 
@@ -118,22 +129,33 @@ class DuplicateDetector:
         """Re-estimate the model by EM over every candidate pair in `index` (no labels)."""
         pairs = self._pairs(index) if pairs is None else pairs
         vectors = Counter(vector for _, _, vector in pairs.values())
+        vectors.update(getattr(pairs, "strangers", Counter()))
         if sum(vectors.values()) >= MIN_FIT_PAIRS:
             fitted = fit(vectors, Model.default())
             self.model = fitted if fitted.plausible() else Model.default()
         return self.model
 
-    def _pairs(self, index: BlockIndex, progress=None) -> dict[frozenset[str], tuple[Features, Features, tuple[int, ...]]]:
-        """Every candidate pair in `index` once, earlier order first, with its comparison vector."""
-        pairs = {}
+    def _pairs(self, index: BlockIndex, progress=None) -> "Candidates":
+        """Every candidate pair in `index` once, earlier order first, with its comparison vector.
+
+        Pairs that rules.surely_apart() rules out are not kept for scoring; EM still learns from
+        them through every STRANGER_SAMPLE-th one's vector, counted that many times (`strangers`).
+        """
+        pairs, apart = Candidates(), set()
         for feat in index.features.values():
             if progress is not None:
                 progress(1)
             for other in index.candidates(feat, self.window_seconds):
                 key = frozenset((feat.key, other.key))
-                if key not in pairs:
-                    first, second = sorted((other, feat), key=lambda f: (f.t, f.key))
-                    pairs[key] = (first, second, comparison(first, second, self.window_minutes))
+                if key in pairs or key in apart:
+                    continue
+                first, second = sorted((other, feat), key=lambda f: (f.t, f.key))
+                if surely_apart(first, second):
+                    apart.add(key)
+                    if len(apart) % STRANGER_SAMPLE == 0:
+                        pairs.strangers[comparison(first, second, self.window_minutes)] += STRANGER_SAMPLE
+                    continue
+                pairs[key] = (first, second, comparison(first, second, self.window_minutes))
         return pairs
 
     def _common(self, index: BlockIndex, a: Features, b: Features, vector: tuple[int, ...]) -> dict[int, float]:
@@ -156,6 +178,8 @@ class DuplicateDetector:
         if source:
             return DuplicatePair(first.order, second.order, 100,
                                  (f"same sale seen on two channels ({source})",))
+        if vector is None and surely_apart(first, second):
+            return None  # cheaper than comparing: verdict() would skip it
         vector = vector or comparison(first, second, self.window_minutes)
         rule, rule_note = verdict(first, second, vector)
         if rule == SKIP:

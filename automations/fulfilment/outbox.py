@@ -128,7 +128,7 @@ class Outbox:
                 self._set(key, now, state="withdrawn", retry_at=None)
             return keys
 
-    def claim_due(self, now: datetime, kinds: tuple[str, ...] = ("push", "cancel", "email")) -> list[Entry]:
+    def claim_due(self, now: datetime, kinds: tuple[str, ...] = ("push", "cancel", "email", "retrack")) -> list[Entry]:
         """Claim the entries to work on now, oldest first: decided, due retries, and 'sent' left by a crash.
 
         The claim is atomic across processes (one write transaction) and is a lease: an

@@ -55,7 +55,7 @@ def _run(svc: FulfilmentService, entry: Entry) -> PushOutcome:
     if stored is None:
         svc.outbox.mark_failed(entry.key, "order not found", None, svc.now())
         return PushOutcome(entry.order_id, entry.kind, "failed", "order not found", entry.key)
-    handler = {"push": _push, "cancel": _cancel, "email": _email}[entry.kind]
+    handler = {"push": _push, "cancel": _cancel, "email": _email, "retrack": _retrack}[entry.kind]
     try:
         return handler(svc, entry, stored)
     except Exception as exc:  # a bug or an unexpected library error: keep the entry, try later
@@ -92,6 +92,12 @@ def _push(svc: FulfilmentService, entry: Entry, stored: StoredOrder) -> PushOutc
     notified = " — buyer notified" if result.buyer_notified_by_platform else ""
     return _confirm_push(svc, entry, stored, shipment, result,
                          f"Shipped on {label} {svc.local_time()} ✓{notified}", dry_run=False)
+
+
+def _retrack(svc: FulfilmentService, entry: Entry, stored: StoredOrder) -> PushOutcome:
+    from automations.fulfilment.retrack import run_retrack  # it uses this module's helpers
+
+    return run_retrack(svc, entry, stored)
 
 
 def _confirm_push(svc: FulfilmentService, entry: Entry, stored: StoredOrder, shipment: Shipment,

@@ -17,10 +17,15 @@ class DryRunLabels:
         """No verification without a key: the address is taken as typed."""
         return AddressCheck(True)
 
-    def create_shipment(self, reference: str, ship_from: Address, ship_to: Address, parcel: Parcel) -> str:
+    def create_shipment(self, reference: str, ship_from: Address, ship_to: Address, parcel: Parcel,
+                        from_phone: str = "", to_phone: str = "") -> str:
         """Write down the shipment EasyPost would be asked for."""
+        # Phones are only said to be there: a dry run's record is shown, and phones are personal.
         self.requests.append({"method": "POST", "url": "https://api.easypost.com/v2/shipments", "body": {
-            "shipment": {"reference": reference, "to_address": {"city": ship_to.city, "zip": ship_to.postal_code},
+            "shipment": {"reference": reference,
+                         "from_address": {"city": ship_from.city, "phone": "(given)" if from_phone else ""},
+                         "to_address": {"city": ship_to.city, "zip": ship_to.postal_code,
+                                        "phone": "(given)" if to_phone else ""},
                          "parcel": {"weight": float(parcel.weight_oz)}}}})
         return f"dry-run-{len(self.requests)}"
 

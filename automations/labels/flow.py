@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import logging
 
+from automations.fulfilment.retrack import queue_retrack
 from automations.fulfilment.tracking import canonical_carrier
-from automations.labels.parcel import parcel_for, parse_address, ship_from
+from automations.labels.parcel import parcel_for, parse_address, ship_from, ship_from_phone
 from automations.labels.store import LabelRow, LabelStore
 from automations.sheet_edits import Edit, SheetDiff
 from connectors.base import ConnectorError, ConnectorTemporaryError
@@ -62,7 +63,7 @@ class LabelFlow:
         stored = self.j.get(oid)
         latest = self.store.latest(oid)
         if self.connector is None:
-            return self._sync(oid, "Label buying is off: add EASYPOST_API_KEY to the settings (README, Labels)")
+            return self._sync(oid, "Label buying is off: add EASYPOST_API_KEY to the settings (README, Shipping labels)")
         if latest is not None and latest.state in ("requested", "shipment", "buying"):
             return self._sync(oid, "Already buying a label for this order…")
         if latest is not None and latest.state in ("bought", "rejected"):
@@ -150,7 +151,10 @@ class LabelFlow:
         origin = ship_from(self.env)
         if origin is None:
             return self._fail(row, "Set TRUECRAFT_SHIP_FROM (your return address) to buy labels — no label bought")
-        shipment_id = self.connector.create_shipment(f"{oid}-L{row.id}", origin, to, parcel)
+        # The buyer's phone (platforms give it with the order) lets the carrier call about a delivery.
+        shipment_id = self.connector.create_shipment(f"{oid}-L{row.id}", origin, to, parcel,
+                                                     from_phone=ship_from_phone(self.env),
+                                                     to_phone=stored.order.customer.phone)
         self.store.update(row.id, state="shipment", shipment_id=shipment_id)
         return ""
 
@@ -177,8 +181,13 @@ class LabelFlow:
         shipped = stored.fields.get("shipped")
         if shipped:  # a replacement label for an order the platform already has as shipped
             self.j.set_fields(oid, source="truecraft", push=True, carrier=carrier, tracking=label.tracking)
-            self._sync(oid, f"New label bought (tracking {label.tracking}). {stored.order.platform.label} still shows "
-                            "the old tracking number: change it there by hand")
+            if self.fulfilment is None:
+                self._sync(oid, f"New label bought (tracking {label.tracking}). {stored.order.platform.label} still "
+                                "shows the old tracking number: change it there by hand")
+                return
+            # Queued in this transaction, sent by the outbox exactly once (automations/fulfilment/retrack.py).
+            step = queue_retrack(self.fulfilment, oid, carrier, label.tracking)
+            self._sync(oid, f"New label bought (tracking {label.tracking}) — {step}")
             return
         if not self.marks_shipped or self.fulfilment is None:
             self.j.set_fields(oid, source="truecraft", push=True, carrier=carrier, tracking=label.tracking)

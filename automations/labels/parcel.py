@@ -69,3 +69,9 @@ def ship_from(env: Mapping[str, str]) -> Address | None:
     if len(parts) < 6 or not all(parts[:6]):
         return None
     return Address(parts[0], parts[1], "", parts[2], parts[3], parts[4], parts[5])
+
+
+def ship_from_phone(env: Mapping[str, str]) -> str:
+    """The phone at the end of TRUECRAFT_SHIP_FROM ('' when not given); EasyPost sends it to the carrier."""
+    parts = [p.strip() for p in str(env.get("TRUECRAFT_SHIP_FROM", "")).split(",")]
+    return ", ".join(p for p in parts[6:] if p)

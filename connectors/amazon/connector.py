@@ -105,6 +105,15 @@ class AmazonConnector(Connector):
                           message=(f"{'Already shipped' if already else 'Shipped'} on Amazon "
                                    f"({shipment.carrier} {shipment.tracking_number}) — Amazon notifies the buyer"))
 
+    def update_tracking(self, order: Order, old_tracking: str, shipment: Shipment,
+                        idempotency_key: str) -> PushResult:
+        """Amazon can't: ordersV0.json's confirmShipment takes only unshipped items, and its other shipment
+        call (updateShipmentStatus) sets pickup statuses, not tracking; the seller edits it in Seller Central."""
+        raise FulfilmentNotSupported(
+            f"Amazon's API can't change the tracking number of a confirmed shipment — in Seller Central, open "
+            f"order {order.platform_order_id} (Manage Orders), choose Edit shipment and replace {old_tracking} "
+            f"with {shipment.tracking_number}")
+
     def check(self) -> str:
         """A token exchange plus one small search (cheap, authenticated)."""
         since = _iso(self._now() - timedelta(days=1))

@@ -59,11 +59,12 @@ class EasyPostConnector:
                                 **mapping.address_fields(address))
         return mapping.address_check(address, answer)
 
-    def create_shipment(self, reference: str, ship_from: Address, ship_to: Address, parcel: Parcel) -> str:
+    def create_shipment(self, reference: str, ship_from: Address, ship_to: Address, parcel: Parcel,
+                        from_phone: str = "", to_phone: str = "") -> str:
         """Create a shipment (which gets rates) tagged with our intent id; returns its id."""
         shp = self.http.call("create the shipment", self.http.client.shipment.create,
-                             reference=reference, from_address=mapping.address_fields(ship_from),
-                             to_address=mapping.address_fields(ship_to), parcel=mapping.parcel_fields(parcel),
+                             reference=reference, from_address=mapping.address_fields(ship_from, from_phone),
+                             to_address=mapping.address_fields(ship_to, to_phone), parcel=mapping.parcel_fields(parcel),
                              options={"label_format": self.label_format, "label_size": self.label_size})
         return str(shp["id"])
 
@@ -122,23 +123,49 @@ class EasyPostConnector:
         return mapping.refund_status(shp)
 
     def print_batch(self, shipment_ids: list[str]) -> str:
-        """One PDF holding the labels of these bought shipments (an EasyPost batch); returns its URL."""
+        """One PDF holding the labels of these bought shipments (a new EasyPost batch); waits for its URL."""
         if not shipment_ids:
             raise ConnectorRejected("there are no bought labels to print")
-        client = self.http.client
-        bat = self.http.call("start a print batch", client.batch.create)
-        self.http.call("add the labels to the print batch", client.batch.add_shipments, bat["id"],
-                       shipments=[{"id": sid} for sid in shipment_ids])
-        bat = self.http.call("make the label PDF", client.batch.label, bat["id"], file_format="PDF")
-        for wait in (0.0, *BATCH_LABEL_WAITS):
-            url = mapping.batch_label_url(bat)
+        batch_id = self.new_batch()
+        self.add_to_batch(batch_id, shipment_ids)
+        url = self.request_batch_pdf(batch_id)
+        for wait in (0.0, *BATCH_LABEL_WAITS):  # the first look straight away: a small PDF is quick
             if url:
                 return url
             if wait:
                 self.sleep(wait)
-            bat = self.http.call("fetch the label PDF", client.batch.retrieve, bat["id"])
-        raise ConnectorTemporaryError(f"EasyPost is still making the label PDF (batch {bat['id']}); "
+            url = self.batch_pdf(batch_id)
+        if url:
+            return url
+        raise ConnectorTemporaryError(f"EasyPost is still making the label PDF (batch {batch_id}); "
                                       "try printing again in a minute")
+
+    # One batch, kept in step with the labels waiting to print (automations/labels/printing.py):
+    # test_batch_add_remove_shipment.yaml (create, add, remove) and test_batch_label.yaml (label, then
+    # retrieve until label_url is set: EasyPost renders the PDF in the background).
+    def new_batch(self) -> str:
+        """An empty batch; its id."""
+        return str(self.http.call("start a print batch", self.http.client.batch.create)["id"])
+
+    def add_to_batch(self, batch_id: str, shipment_ids: list[str]) -> None:
+        """Put bought shipments in the batch."""
+        self.http.call("add the labels to the print batch", self.http.client.batch.add_shipments, batch_id,
+                       shipments=[{"id": sid} for sid in shipment_ids])
+
+    def remove_from_batch(self, batch_id: str, shipment_ids: list[str]) -> None:
+        """Take shipments (printed or voided) out of the batch."""
+        self.http.call("take labels out of the print batch", self.http.client.batch.remove_shipments, batch_id,
+                       shipments=[{"id": sid} for sid in shipment_ids])
+
+    def request_batch_pdf(self, batch_id: str) -> str | None:
+        """Ask EasyPost to make the batch's PDF; its URL when already made, else None (look again later)."""
+        bat = self.http.call("make the label PDF", self.http.client.batch.label, batch_id, file_format="PDF")
+        return mapping.batch_label_url(bat) if bat.get("state") == "label_generated" else None
+
+    def batch_pdf(self, batch_id: str) -> str | None:
+        """The batch PDF's URL once EasyPost has made it (one look), else None."""
+        bat = self.http.call("fetch the label PDF", self.http.client.batch.retrieve, batch_id)
+        return mapping.batch_label_url(bat) if bat.get("state") == "label_generated" else None
 
     def _shipment(self, shipment_id: str) -> dict:
         return self.http.call("look up the shipment", self.http.client.shipment.retrieve, shipment_id)

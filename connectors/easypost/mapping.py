@@ -31,10 +31,13 @@ def country_code(text: str) -> str:
     return _COUNTRY.get(key, key) or "US"
 
 
-def address_fields(address: Address) -> dict[str, str]:
-    """Our Address as EasyPost's address fields."""
+def address_fields(address: Address, phone: str = "") -> dict[str, str]:
+    """Our Address (and the phone at it, when known) as EasyPost's address fields."""
+    # Address has no phone (platforms give the buyer's on Customer); EasyPost's address takes one,
+    # and carriers such as UPS and FedEx need it on the sender (test_shipment_create.yaml sends both).
     fields = {"name": address.name, "street1": address.line1, "street2": address.line2, "city": address.city,
-              "state": address.region, "zip": address.postal_code, "country": country_code(address.country)}
+              "state": address.region, "zip": address.postal_code, "country": country_code(address.country),
+              "phone": (phone or "").strip()}
     return {k: v for k, v in fields.items() if v}
 
 

@@ -1,6 +1,7 @@
 """Etsy as a Connector: receipts by last-modified time, tracking exactly once."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Mapping
 
@@ -94,6 +95,23 @@ class EtsyConnector(Connector):
                    else "Shipped on Etsy — Etsy notified the buyer")
         return PushResult(ok=True, message=message, platform_fulfilment_id=ident,
                           buyer_notified_by_platform=True, already_done=already, request=body)
+
+    def update_tracking(self, order: Order, old_tracking: str, shipment: Shipment,
+                        idempotency_key: str) -> PushResult:
+        """createReceiptShipment again: Etsy adds the new tracking and e-mails it; the old entry stays.
+
+        Etsy's spec (shared/specs/etsy/etsy-openapi-v3.json, createReceiptShipment): "Each time you
+        successfully submit tracking info, Etsy sends a notification email to the buyer" and it "creates a
+        Shop Receipt Shipment entry"; no v3 endpoint edits or deletes one, so the old number stays listed.
+        """
+        result = self.push_fulfilment(order, shipment, idempotency_key)
+        if not result.ok:
+            raise ConnectorRejected(result.message)
+        head = ("Etsy already had the new tracking number" if result.already_done
+                else "New tracking number sent to Etsy, which e-mailed it to the buyer")
+        message = (f"{head} ({shipment.tracking_number}). Etsy's API can't remove the old one "
+                   f"({old_tracking}): the order on Etsy lists both")
+        return replace(result, message=message)
 
     def check(self) -> str:
         """Read the shop (proves the key and token work)."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Mapping
 
-from connectors.base import (Connector, ConnectorRejected, FetchResult, MappingError, PushResult,
-                             Quarantined)
+from connectors.base import (Connector, ConnectorRejected, FetchResult, FulfilmentNotSupported, MappingError,
+                             PushResult, Quarantined)
 from connectors.idempotent import write_once
 from connectors.shopify import queries
 from connectors.shopify.client import ShopifyClient
@@ -130,6 +130,50 @@ class ShopifyConnector(Connector):
         return PushResult(ok=True, message=message, platform_fulfilment_id=str(fulfilment.get("id", "")),
                           buyer_notified_by_platform=True, already_done=already,
                           request={"trackingInfo": tracking, "notifyCustomer": True})
+
+    def update_tracking(self, order: Order, old_tracking: str, shipment: Shipment,
+                        idempotency_key: str) -> PushResult:
+        """fulfillmentTrackingInfoUpdate on the fulfilment that carries the old number (a replacement label)."""
+        gid = order_gid(order.platform_order_id)
+        tracking = {"company": shipment.carrier, "number": shipment.tracking_number}
+        if shipment.tracking_url:
+            tracking["url"] = shipment.tracking_url
+        state: dict[str, Any] = {}
+
+        def find_existing() -> dict | None:
+            node = self.client.query(queries.FULFILMENT_STATE, {"id": gid}).get("order")
+            if not node:
+                raise ConnectorRejected(f"Shopify has no order {order.platform_order_id}")
+            live = [f for f in node.get("fulfillments") or [] if f.get("status") != "CANCELLED"]
+            numbers = {f["id"]: [t.get("number") for t in f.get("trackingInfo") or []] for f in live}
+            state["target"] = next((f for f in live if old_tracking and old_tracking in numbers[f["id"]]),
+                                   live[0] if len(live) == 1 else None)  # one shipment: that is the one
+            # The new number already there: our earlier update landed (its answer was lost).
+            return next((f for f in live if shipment.tracking_number in numbers[f["id"]]), None)
+
+        def update() -> dict:
+            if state["target"] is None:
+                raise FulfilmentNotSupported(
+                    f"Shopify order #{order.platform_order_id} has no shipment with tracking {old_tracking} — "
+                    f"put {shipment.tracking_number} on it in your Shopify admin")
+            variables = {"fulfillmentId": state["target"]["id"], "trackingInfoInput": tracking,
+                         "notifyCustomer": True}
+            payload = self.client.query(queries.TRACKING_UPDATE, variables,
+                                        write=True)["fulfillmentTrackingInfoUpdate"]
+            errors = payload.get("userErrors") or []
+            if errors:
+                raise ConnectorRejected("Shopify refused the new tracking number: "
+                                        + "; ".join(e.get("message", "") for e in errors))
+            return payload["fulfillment"]
+
+        fulfilment, already = write_once(find_existing, update, self.client.policy)
+        message = (f"Shopify already had the new tracking number {shipment.tracking_number}" if already
+                   else f"Tracking on Shopify replaced: {old_tracking} → {shipment.tracking_number} — "
+                        "customer notified")
+        return PushResult(ok=True, message=message, platform_fulfilment_id=str(fulfilment.get("id", "")),
+                          buyer_notified_by_platform=True, already_done=already,
+                          request={"fulfillmentId": fulfilment.get("id"), "trackingInfoInput": tracking,
+                                   "notifyCustomer": True})
 
     def cancel_order(self, order: Order, reason: str = "duplicate") -> PushResult:
         """orderCancel with refund and restock (a duplicate was paid twice)."""

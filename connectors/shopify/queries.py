@@ -89,6 +89,21 @@ mutation fulfillmentCreate($fulfillment: FulfillmentInput!) {
 }
 """
 
+# shopify.dev Admin GraphQL (2026-01 and later): fulfillmentTrackingInfoUpdate(fulfillmentId: ID!,
+# trackingInfoInput: FulfillmentTrackingInput!, notifyCustomer: Boolean) -> FulfillmentTrackingInfoUpdatePayload
+# {fulfillment, userErrors}; it replaced the deprecated fulfillmentTrackingInfoUpdateV2. The REST twin is
+# POST fulfillments/{id}/update_tracking.json (shared/specs/shopify/rest-2026-07-fulfillment-examples.json, test_11).
+TRACKING_UPDATE = """
+mutation fulfillmentTrackingInfoUpdate($fulfillmentId: ID!, $trackingInfoInput: FulfillmentTrackingInput!,
+                                       $notifyCustomer: Boolean) {
+  fulfillmentTrackingInfoUpdate(fulfillmentId: $fulfillmentId, trackingInfoInput: $trackingInfoInput,
+                                notifyCustomer: $notifyCustomer) {
+    fulfillment { id status trackingInfo { company number url } }
+    userErrors { field message }
+  }
+}
+"""
+
 ORDER_CANCEL = """
 mutation orderCancel($orderId: ID!, $reason: OrderCancelReason!,
                      $refundMethod: OrderCancelRefundMethodInput, $restock: Boolean!,

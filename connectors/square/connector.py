@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
@@ -128,6 +129,25 @@ class SquareConnector(Connector):
                               buyer_notified_by_platform=False)
         raise FulfilmentNotSupported(  # pragma: no cover - two version races in a row
             f"Square order {oid} keeps changing — try again in a minute")
+
+    def update_tracking(self, order: Order, old_tracking: str, shipment: Shipment,
+                        idempotency_key: str) -> PushResult:
+        """UpdateOrder replacing the SHIPMENT fulfilment's carrier and tracking, while the order is open.
+
+        Square's spec (shared/specs/square/api.json, UpdateOrder): "Updates an open order by adding,
+        replacing, or deleting fields. Orders with a COMPLETED or CANCELED state cannot be updated" —
+        a closed order gets FulfilmentNotSupported, which says to change it in the Square Dashboard.
+        """
+        try:
+            result = self.push_fulfilment(order, shipment, idempotency_key)
+        except FulfilmentNotSupported:
+            raise FulfilmentNotSupported(
+                f"Square won't change order {order.platform_order_id} through its API any more (it is closed "
+                f"or was made in the Dashboard) — replace {old_tracking} with {shipment.tracking_number} in your "
+                "Square Dashboard") from None
+        head = "Square already had" if result.already_done else "Square order now carries"
+        return replace(result, message=f"{head} the new tracking number {shipment.tracking_number} "
+                                       f"(was {old_tracking}) — Square doesn't e-mail buyers, so TrueCraft does")
 
     def webhook_subscriptions(self) -> list:
         """The app's webhook subscriptions (connectors.square.webhooks.Subscription)."""

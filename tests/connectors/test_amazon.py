@@ -247,3 +247,15 @@ def test_any_missing_credential_turns_amazon_off(missing):
     env = {name: "x" for name in AmazonConnector.REQUIRED_ENV}
     env[missing] = ""
     assert AmazonConnector.from_env(env) is None
+
+
+def test_a_replacement_tracking_number_is_left_to_seller_central():
+    # given an Amazon order already confirmed with one tracking number (ordersV0 has no call that changes it)
+    from tests.foundation.factories import make_order as domain_order
+
+    order = domain_order("114-1", platform="amazon")
+    # when a replacement label's number is to be sent, then nothing is sent and the words say where to do it
+    with pytest.raises(FulfilmentNotSupported) as err:
+        AmazonConnector.update_tracking(object.__new__(AmazonConnector), order, "1Z0001",
+                                        Shipment("UPS", "1Z0002"), "k")
+    assert "Seller Central" in str(err.value) and "1Z0001" in str(err.value) and "1Z0002" in str(err.value)

@@ -185,3 +185,20 @@ def test_a_token_refreshed_by_another_process_is_picked_up_not_refreshed_again(e
     assert etsy.refreshes == 1
     first.close()
     second.close()
+
+
+def test_a_replacement_tracking_number_is_added_once_and_the_old_one_stays(etsy, policy):
+    # given a receipt already shipped with one tracking number
+    connector = connect(etsy, policy)
+    order = connector.get_order("3001001001")
+    connector.push_fulfilment(order, Shipment("USPS", "9400111899220000000009"), "k1")
+    # when a replacement label's number is sent, twice (a retry after a lost answer)
+    new = Shipment("USPS", "9400111899220000000010")
+    first = connector.update_tracking(order, "9400111899220000000009", new, "k2")
+    again = connector.update_tracking(order, "9400111899220000000009", new, "k2")
+    # then Etsy holds both entries (its API can't remove one), the new one once, and Sync says so
+    codes = [s["tracking_code"] for s in etsy.receipts[3001001001]["shipments"]]
+    assert codes.count("9400111899220000000010") == 1 and "9400111899220000000009" in codes
+    assert first.ok and not first.already_done and again.already_done
+    assert "can't remove the old one (9400111899220000000009)" in first.message
+    assert etsy.spec_errors() == []

@@ -40,9 +40,10 @@ class FakeEasyPost:
         corrected = self.corrections.get(address.line1)
         return AddressCheck(True, corrected, "")
 
-    def create_shipment(self, reference, ship_from, ship_to, parcel) -> str:
+    def create_shipment(self, reference, ship_from, ship_to, parcel, from_phone="", to_phone="") -> str:
         sid = f"shp_{len(self.shipments) + 1}"
-        self.shipments[sid] = {"reference": reference, "to": ship_to, "parcel": parcel, "label": None}
+        self.shipments[sid] = {"reference": reference, "to": ship_to, "parcel": parcel, "label": None,
+                               "from_phone": from_phone, "to_phone": to_phone}
         return sid
 
     def buy(self, shipment_id: str) -> Label:
@@ -68,6 +69,23 @@ class FakeEasyPost:
 
     def print_batch(self, shipment_ids) -> str:
         return "https://easypost-files.example/batch.pdf"
+
+    def new_batch(self) -> str:
+        self.batches = getattr(self, "batches", {})
+        self.batches[f"batch_{len(self.batches) + 1}"] = set()
+        return f"batch_{len(self.batches)}"
+
+    def add_to_batch(self, batch_id, shipment_ids) -> None:
+        self.batches[batch_id] |= set(shipment_ids)
+
+    def remove_from_batch(self, batch_id, shipment_ids) -> None:
+        self.batches[batch_id] -= set(shipment_ids)
+
+    def request_batch_pdf(self, batch_id):
+        return f"https://easypost-files.example/{batch_id}-{len(self.batches[batch_id])}.pdf"
+
+    def batch_pdf(self, batch_id):
+        return self.request_batch_pdf(batch_id)
 
 
 @pytest.fixture()
@@ -147,7 +165,7 @@ def test_a_crash_between_buy_sent_and_buy_recorded_still_gives_one_label(shop, t
 
 
 def test_address_changed_after_purchase_warns_then_void_and_buy_again(shop):
-    runner, path, easypost, _ = shop
+    runner, path, easypost, platform = shop
     type_cells(path, "Label", {"TC-3": "BUY"})
     runner.watch(push=True)
     # when the Ship To is changed after the label was bought
@@ -163,6 +181,11 @@ def test_address_changed_after_purchase_warns_then_void_and_buy_again(shop):
     assert len(easypost.purchases) == 2
     assert easypost.shipments["shp_2"]["to"].postal_code == "94105"
     assert rows(path)["TC-3"]["Tracking #"] == "9400111899223100000002"
+    # and a platform whose API can't change tracking gets no second push: Sync says what to do by hand
+    runner.watch(push=True)
+    sync = rows(path)["TC-3"]["Sync"]
+    assert "can't change a tracking number through its API" in sync and "9400111899223100000002" in sync
+    assert len(platform.calls) == 1
 
 
 @pytest.mark.parametrize("setup, expected", [

@@ -9,7 +9,7 @@ from automations.runner import Runner
 from core.config import Settings
 from core.http import RetryPolicy
 from core.journal import Journal
-from core.models import Platform
+from core.models import Customer, Platform
 from sheet_schema.schema import col_letter
 from sheet_schema.tabs import ORDERS, WORKBOOK
 from sheets.google_backend import GoogleSheetsBackend
@@ -101,3 +101,21 @@ def test_buy_pasted_down_twenty_rows_stays_within_the_sheets_budget(shop):
     # one read and one batched write (plus its check), never a request per row
     assert requests <= 6, sheets.requests
     print(f"20 labels: {requests} Sheets requests")
+
+
+def test_the_ship_from_phone_and_the_buyers_phone_reach_easypost(shop):
+    runner, sheets, sid, easypost, _ = shop
+    # given an order whose buyer left a phone number with the platform
+    buyer = Customer(name="Ana Souza", email="ana@example.com", phone="503-555-0199")
+    runner.ingest([make_order("E-PH", platform="etsy", name="Ana Souza", minutes=30, customer=buyer)])
+    runner.flush()
+    oid = runner.journal.find("etsy", "E-PH").order_id
+    runner.watch()
+    # when the seller buys its label
+    set_label(sheets, sid, {oid})
+    runner.watch(push=True)
+    # then the shipment EasyPost stored carries the phone from TRUECRAFT_SHIP_FROM and the buyer's
+    (shipment,) = [s for s in easypost.shipments.values() if s["reference"].startswith(f"{oid}-")]
+    assert shipment["from_address"]["phone"] == "415-555-0100"
+    assert shipment["to_address"]["phone"] == "503-555-0199"
+    assert easypost.total_purchases() == 1

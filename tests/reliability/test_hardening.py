@@ -243,19 +243,18 @@ def test_malformed_headers_are_a_4xx_never_an_exception(handler, headers, status
 
 
 # -- load: anonymous /healthz pollers don't hold up signed acknowledgements -----------------------
+@pytest.mark.alone  # a latency target: dev.py test runs it after the rest, with nothing else running
 def test_healthz_pollers_do_not_slow_signed_acknowledgements(make_rig):
     from tests.reliability.healthz_load import fill_history, measure
 
-    # given serve on a journal that holds 6,000 processed events of ~19 KB (bench/healthz_load.py: 30,000)
+    # given serve on a journal that holds 30,000 processed events of ~19 KB (about 590 MiB)
     rig = make_rig()
-    fill_history(rig.serve.tmp / "journal.db", 6000)
+    fill_history(rig.serve.tmp / "journal.db", 30_000)
     rig.serve.start()
-    # when 16 anonymous clients poll /healthz as fast as they can while signed orders arrive
-    busy = measure(rig.serve, orders=150, pollers=16, first=1000)
-    # then acknowledgements stay fast (bench/healthz_load.py prints the real figures; in CI the pollers
-    # and another test worker share serve's two cores).
-    assert busy["healthz_calls"] > 100, busy  # the pollers were really polling (served at most 200/s)
-    # Before the fix the median ack took 845 ms here (every poll read every stored body); with polls
-    # served after deliveries and at a bounded rate (webhooks/dispatch.py) it is 3-5 ms. The p99
-    # bound is wide because a busy CI machine stretches the tail whatever the pollers do.
-    assert busy["ack_p50_ms"] < 60 and busy["ack_p99_ms"] < 1000, busy
+    measure(rig.serve, orders=50, pollers=0)  # warm-up: first connections, first sheet writes
+    # when 16 anonymous clients poll /healthz as fast as they can while 300 signed orders arrive
+    busy = measure(rig.serve, orders=300, pollers=16, first=1000)
+    # then the pollers were really polling, and the signed acknowledgements' p99 stays under 50 ms
+    # (before issue 18 the median was 845 ms with 6,000 events: every poll read every stored body).
+    assert busy["healthz_calls"] > 100, busy
+    assert busy["ack_p99_ms"] < 50, busy

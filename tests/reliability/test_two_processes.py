@@ -92,7 +92,9 @@ def test_two_processes_a_person_and_kill_9_keep_everything_exactly_once(make_rig
         stop.set()
         for t in threads:
             t.join(150)
-        assert settle(rig.sheet, rig.serve, delivery.acked, 90), rig.serve.health()
+        settled = settle(rig.sheet, rig.serve, delivery.acked, 90)
+        missing = {platform_order_id(n) for n in delivery.acked} - set(rig.sheet.order_counts())
+        assert settled, (dict(rig.serve.health()), sorted(missing)[:10])  # whole, to tell a loss from a lag
         wait_for(lambda: all(len(shop.fulfilments(pid)) >= 1 for pid in typed), 60, interval=0.5)
         # then: every order once in the sheet
         counts = rig.sheet.order_counts()

@@ -279,7 +279,10 @@ class EasyPostStandin(BatchRoutes, StandinServer):
             return ep.answer(shp, 200)
 
     def _file(self, name: str):
-        # Label files (EasyPost serves them from S3); PDFs are real, tiny PDFs.
+        # Label files (EasyPost serves them from S3); PDFs are real, tiny PDFs; a batch's holds its labels.
+        made = self.batch_files.get(name.rpartition("/")[2]) if name.startswith("batch_label/") else None
+        if made is not None:
+            return Response(made, 200, mimetype="application/pdf")
         if name.endswith(".pdf"):
             return Response(ep.PDF_BYTES, 200, mimetype="application/pdf")
         return Response(b"label:" + name.encode(), 200, mimetype="application/octet-stream")

@@ -16,6 +16,7 @@ class BatchRoutes:
     def _batch_rules(self) -> list[tuple[str, Any, str]]:
         """The batch routes (path, view, method); also sets up the batch bookkeeping."""
         self._polls: dict[str, int] = {}  # batch id -> retrieves since its label was asked for
+        self.batch_files: dict[str, bytes] = {}  # file name -> the batch PDF made (one page per label)
         self._to_buy: dict[str, list[tuple[str, str, str]]] = {}  # batch id -> (shipment, carrier, service)
         return [("/v2/batches", self._create_batch, "POST"), ("/v2/batches/<bid>", self._get_batch, "GET"),
                 ("/v2/batches/<bid>/buy", self._buy_batch, "POST"),
@@ -73,7 +74,13 @@ class BatchRoutes:
             if bat["state"] == "label_generating":
                 self._polls[bid] = self._polls.get(bid, 0) + 1
                 if self._polls[bid] >= self.label_polls_needed:
-                    bat.update(state="label_generated", label_url=self.file_url("batch_label", f"{bid}.pdf"))
+                    # The PDF holds one label per shipment of the batch (Batch object, docs.easypost.com/docs/
+                    # batches: label_url "The label image URL"; the batch label consolidates its shipments'
+                    # labels). Each rendering is a new file, so a link to an older one stays what it was.
+                    name = f"{bid}-{len(self.batch_files) + 1}.pdf"
+                    self.batch_files[name] = ep.pdf_pages([f"{e['tracking_code']} {e['id']}"
+                                                           for e in bat["shipments"]])
+                    bat.update(state="label_generated", label_url=self.file_url("batch_label", name))
             return ep.answer(bat, 200)
 
     def _add_shipments(self, bid: str):

@@ -21,6 +21,24 @@ PDF_BYTES = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Ty
              b"/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 288 432]>>endobj\n"
              b"trailer<</Root 1 0 R>>\n%%EOF\n")
 
+
+
+def pdf_pages(lines: list[str]) -> bytes:
+    """A PDF with one 4x6 page per label, each showing its text (a batch PDF holds every label of the batch)."""
+    objs = ["<</Type/Catalog/Pages 2 0 R>>", "", "<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>"]
+    kids = []
+    for text in lines:
+        safe = text.replace("\\", "").replace("(", "").replace(")", "")
+        stream = f"BT /F1 14 Tf 20 400 Td ({safe}) Tj ET"
+        objs.append(f"<</Length {len(stream)}>>stream\n{stream}\nendstream")
+        objs.append(f"<</Type/Page/Parent 2 0 R/MediaBox[0 0 288 432]/Resources<</Font<</F1 3 0 R>>>>"
+                    f"/Contents {len(objs)} 0 R>>")
+        kids.append(f"{len(objs)} 0 R")
+    objs[1] = f"<</Type/Pages/Kids[{' '.join(kids)}]/Count {len(kids)}>>"
+    body = "%PDF-1.4\n" + "".join(f"{i + 1} 0 obj{o}\nendobj\n" for i, o in enumerate(objs))
+    return (body + "trailer<</Root 1 0 R>>\n%%EOF\n").encode("latin-1", "replace")
+
+
 # Carrier/service list. USPS services and the Rate shape: test_shipment_create.yaml. UPS and FedEx
 # are not in the cassettes; their service names are EasyPost's service levels, same Rate shape.
 # (carrier, service): (base price, price per ounce, delivery days)

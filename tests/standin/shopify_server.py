@@ -23,6 +23,7 @@ from graphql import build_schema, graphql_sync, parse, validate
 
 from tests.standin.server_base import StandinServer
 from tests.standin.shopify_cost import MAX_QUERY_COST, requested_cost
+from tests.standin.shopify_tracking import tracking_update
 
 SCHEMA_SDL = """
 scalar DateTime
@@ -41,6 +42,8 @@ type Query {
 }
 type Mutation {
   fulfillmentCreate(fulfillment: FulfillmentInput!, message: String): FulfillmentCreatePayload
+  fulfillmentTrackingInfoUpdate(fulfillmentId: ID!, trackingInfoInput: FulfillmentTrackingInput!,
+                                notifyCustomer: Boolean): FulfillmentTrackingInfoUpdatePayload
   orderCancel(orderId: ID!, reason: OrderCancelReason!,
               refund: Boolean @deprecated(reason: "Use refundMethod instead."),
               refundMethod: OrderCancelRefundMethodInput, restock: Boolean!,
@@ -100,6 +103,7 @@ input FulfillmentOriginAddressInput { address1: String address2: String city: St
 type UserError { field: [String!] message: String! }
 type OrderCancelUserError { field: [String!] message: String! code: String }
 type FulfillmentCreatePayload { fulfillment: Fulfillment userErrors: [UserError!]! }
+type FulfillmentTrackingInfoUpdatePayload { fulfillment: Fulfillment userErrors: [UserError!]! }
 type Job { id: ID! done: Boolean! }
 input OrderCancelRefundMethodInput { originalPaymentMethodsRefund: Boolean }
 type OrderCancelPayload { job: Job orderCancelUserErrors: [OrderCancelUserError!]! userErrors: [UserError!]! }
@@ -125,6 +129,7 @@ class ShopifyStandin(StandinServer):
         self.orders: dict[str, dict] = {}
         self.fulfillment_orders: dict[str, list[dict]] = {}
         self.cancelled: list[dict] = []
+        self.tracking_updates: list[dict] = []  # fulfillmentTrackingInfoUpdate calls that changed something
         self.webhooks: list[dict] = []  # webhook subscriptions: {id, topic, uri, format, createdAt}
         self.query_cost, self.maximum, self.restore_rate = query_cost, maximum, restore_rate
         self.available = float(maximum)
@@ -263,6 +268,10 @@ class _Root:
             return {"fulfillment": _fulfilment_node(record), "userErrors": []}
         return {"fulfillment": None, "userErrors": [{"field": ["fulfillment"],
                                                      "message": "Fulfillment order does not exist"}]}
+
+    def fulfillmentTrackingInfoUpdate(self, info, fulfillmentId, trackingInfoInput,  # noqa: N802,N803,D102
+                                      notifyCustomer=None):
+        return tracking_update(self.standin, fulfillmentId, trackingInfoInput, notifyCustomer)
 
     def webhookSubscriptions(self, info, first=50, after=None, topics=None, **_):  # noqa: N802,D102
         rows = [w for w in self.standin.webhooks if not topics or w["topic"] in topics]
