@@ -102,6 +102,8 @@ def features(order: Order, sku_map: SkuMap | None = None) -> Features:
 
 def mirrored(a: Features, b: Features) -> str:
     """'Etsy receipt 123' when the two orders are one sale seen through two channels."""
+    if not (a.refs or b.refs):
+        return ""  # most orders name no other sale; asked for every candidate pair
     shared = (a.refs & b.refs) | ({a.key.lower()} & b.refs) | ({b.key.lower()} & a.refs)
     if not shared:
         return ""
