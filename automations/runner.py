@@ -28,6 +28,7 @@ class WatchReport:
     restored: int = 0
     pushed: list = field(default_factory=list)
     flush: FlushReport | None = None
+    archive: object = None  # an ArchiveReport when the archive ran this cycle
     messages: list[str] = field(default_factory=list)
 
 
@@ -51,6 +52,11 @@ class Runner:
         sheet_url = (f"https://docs.google.com/spreadsheets/d/{settings.google_sheet_id}/edit"
                      if settings.backend == "google" and settings.google_sheet_id else "")
         self.alerts = AlertSender(journal, settings.env, settings.timezone, sheet_url)
+        from automations.archive_cell import CELL, make_archiver
+
+        self.archiver = make_archiver(settings, journal, backend)  # None: no archive set, nothing archived
+        if self.archiver is not None and self.sync.reader is not None:
+            self.sync.reader.cells.append(CELL)  # the Bring back cell rides in the cycle's one read
 
     @classmethod
     def from_settings(cls, settings: Settings, with_connectors: bool = True) -> "Runner":
@@ -135,7 +141,7 @@ class Runner:
         report = WatchReport()
         self._pay_owed()
         try:
-            snapshot = self.sync.read_orders(extra=self.pipeline.extra_tabs)
+            snapshot = self.sync.read_orders(extra=self.pipeline.extra_tabs + self._archive_tabs())
         except SheetUnavailable as exc:
             self.journal.kv_set("health:sheet_status", str(exc))
             self._sheet_down(str(exc))
@@ -159,11 +165,21 @@ class Runner:
             except Exception:  # a push problem must not stop this cycle's sheet write
                 log.exception("fulfilment pushes failed this cycle; they are retried next cycle")
         report.flush = self.sync.flush(snapshot=snapshot, extra=extra)
+        if self.archiver is not None:  # after the flush: rows to move show what the journal has
+            from automations.archive_cell import on_cycle
+
+            report.archive = on_cycle(self, snapshot)
         self.send_alerts()
         for oid in diff.missing_rows:
             if oid not in report.flush.restored:
                 self.journal.audit(oid, "row restored", "", "row was missing from the sheet", "truecraft")
         return report
+
+    def _archive_tabs(self) -> tuple[str, ...]:
+        """A local workbook's Dashboard holds the Bring back cell (Google reads just that cell)."""
+        from sheet_schema.tabs import DASHBOARD
+
+        return (DASHBOARD,) if self.archiver is not None and self.sync.reader is None else ()
 
     # -- platforms ----------------------------------------------------------
     def poll_platforms(self) -> list:

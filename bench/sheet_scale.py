@@ -6,7 +6,9 @@ sheet. Runs the real gspread against the Sheets stand-in on loopback and prints,
 by side: response bytes downloaded per cycle (JSON as Google sends it, before any
 gzip), API requests per cycle and seconds per cycle, averaged over a few cycles in
 which nobody edits anything. Then the same for the slower check of the service-owned
-tabs (every TRUECRAFT_SHEET_CHECK_MINUTES, 15 by default).
+tabs (every TRUECRAFT_SHEET_CHECK_MINUTES, 15 by default). Then archiving is turned on at
+the default window (TRUECRAFT_ARCHIVE_DAYS=90; a second stand-in spreadsheet): the first
+run's cost, and a steady-state cycle afterwards.
 Usage:
     python bench/sheet_scale.py [--sizes 1000,10000,50000] [--cycles 3]
 """
@@ -16,11 +18,13 @@ import argparse
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from automations.archive_cell import CELL, make_archiver  # noqa: E402
 from automations.runner import Runner  # noqa: E402
 from core.config import Settings  # noqa: E402
 from core.http import RetryPolicy  # noqa: E402
@@ -64,14 +68,17 @@ def year_of_orders(n: int) -> list[Order]:
     return out
 
 
-def more_audit(journal: Journal, n: int) -> None:
-    """Bring the journal to ~5 audit lines per order (status, e-mail, stock, notes…), as a year would."""
+def more_audit(journal: Journal, orders: list[Order]) -> None:
+    """Bring the journal to ~5 audit lines per order (status, e-mail, stock, notes…), each dated when its order was."""
     kinds = ("status changed", "tracking e-mail sent", "stock taken", "notes changed")
-    rows = [(NOW.isoformat(), f"TC-{i + 1}", kinds[k], "", "done", "truecraft", "", "")
-            for i in range(n) for k in range(AUDIT_PER_ORDER - 1)]
+    when = [o.created_at.isoformat() for o in orders]
+    rows = [(when[i], f"TC-{i + 1}", kinds[k], "", "done", "truecraft", "", "")
+            for i in range(len(orders)) for k in range(AUDIT_PER_ORDER - 1)]
     with journal.transaction():
         journal._db.executemany(  # noqa: SLF001 - bulk set-up for a benchmark only
             "INSERT INTO audit (at, order_id, kind, old, new, source, editor, detail) VALUES (?,?,?,?,?,?,?,?)", rows)
+        journal._db.executemany("UPDATE audit SET at=? WHERE order_id=? AND kind='received'",  # noqa: SLF001
+                                [(w, f"TC-{i + 1}") for i, w in enumerate(when)])
 
 
 def build(tmp: Path, n: int):
@@ -83,13 +90,30 @@ def build(tmp: Path, n: int):
                                   policy=RetryPolicy(attempts=3, base=0.01, timeout=600))
     journal = Journal(tmp / "j.db")
     backend.init_layout(WORKBOOK)
-    journal.upsert_many(year_of_orders(n))
-    more_audit(journal, n)
-    runner = Runner(Settings(), journal, backend)
+    orders = year_of_orders(n)
+    journal.upsert_many(orders)
+    more_audit(journal, orders)
+    runner = Runner(Settings(backend="google", google_sheet_id=sid), journal, backend)
     runner.flush()
     runner.watch()  # the first cycle writes Customers and SKU Map
     runner.watch()
     return standin, backend, runner
+
+
+def archive_on(standin, runner) -> tuple[float, float, float, int]:
+    """Turn archiving on (a second spreadsheet, default window) and run it: (bytes, requests, seconds, moved)."""
+    aid = standin.create_spreadsheet("Scale archive")
+    runner.settings = replace(runner.settings, archive_sheet_id=aid)
+    runner.archiver = make_archiver(runner.settings, runner.journal, runner.backend)
+    runner.archiver.clock = lambda: NOW
+    runner.sync.reader.cells.append(CELL)
+    backend = runner.backend
+    b0, r0, t0 = backend.session.bytes_received, backend.requests_sent, time.perf_counter()
+    report = runner.watch().archive
+    took = time.perf_counter() - t0
+    out = backend.session.bytes_received - b0, backend.requests_sent - r0, took, len(report.archived)
+    runner.watch()  # one cycle settles it: headers and Customers read afresh, the run's Audit Log line
+    return out
 
 
 class Timed:
@@ -138,17 +162,25 @@ def main(argv: list[str] | None = None) -> int:
             cycle = measure(backend, runner, args.cycles, served=served)
             slow = measure(backend, runner, 1, check=True, served=served)
             cells = sum(len(r) for t in WORKBOOK.tabs for r in _values(standin, runner, t.name))
-            rows.append((n, cycle, slow, cells, len(runner.pipeline.duplicates.store.pairs())))
+            print(f"  (archiving {n:,} ...)", file=sys.stderr, flush=True)
+            moved = archive_on(standin, runner)
+            arch = measure(backend, runner, args.cycles)
+            rows.append((n, cycle, slow, cells, len(runner.pipeline.duplicates.store.pairs()), arch, moved))
             runner.close()
             standin.stop()
     base = rows[0][1][2] if rows else 1.0
     print(f"{'orders':>8} {'MB/cycle':>9} {'req/cycle':>10} {'s/cycle':>8} {'x 1st':>6} {'stand-in s':>10}   "
           f"{'check MB':>9} {'check req':>10} {'check s':>8} {'cells':>10} {'dup pairs':>9}")
-    for n, (mb, req, sec, srv), (cmb, creq, csec, _), cells, pairs in rows:
+    for n, (mb, req, sec, srv), (cmb, creq, csec, _), cells, pairs, _, _ in rows:
         print(f"{n:>8,} {mb / 1e6:>9.3f} {req:>10.1f} {sec:>8.3f} {sec / base:>6.2f} {srv:>10.3f}   "
               f"{cmb / 1e6:>9.3f} {creq:>10.0f} {csec:>8.2f} {cells:>10,} {pairs:>9,}")
     print("stand-in s: of s/cycle, the time the Sheets stand-in spent answering (on the same cores)")
-    print("archiving on: not measured (archiving is not built yet)")
+    print(f"\nArchiving on at the default window ({Settings().archive_days} days): a cycle after the first archive run")
+    print(f"{'orders':>8} {'MB/cycle':>9} {'req/cycle':>10} {'s/cycle':>8} {'x 1st':>6}   "
+          f"{'moved':>7} {'run MB':>8} {'run req':>8} {'run s':>7}")
+    for n, *_, (mb, req, sec, _), (rmb, rreq, rsec, moved) in rows:
+        print(f"{n:>8,} {mb / 1e6:>9.3f} {req:>10.1f} {sec:>8.3f} {sec / base:>6.2f}   "
+              f"{moved:>7,} {rmb / 1e6:>8.2f} {rreq:>8,} {rsec:>7.1f}")
     return 0
 
 

@@ -21,6 +21,7 @@ COMMANDS = {
     "audit": ("cli.audit_cmd", "Show everything the journal recorded about an order (python main.py audit TC-12)."),
     "labels": ("cli.labels_cmd", "Save one PDF with every shipping label bought since the last print, or list them."),
     "alerts": ("cli.alerts_cmd", "List where alerts go, or send a test alert to every destination."),
+    "archive": ("cli.archive_cmd", "Move done orders older than TRUECRAFT_ARCHIVE_DAYS to the archive, or bring one back."),
     "webhooks": ("cli.webhooks_cmd", "Register TrueCraft's webhooks with Shopify and Square, or list them."),
 }
 

@@ -54,7 +54,7 @@ def check_sheet(settings: Settings, offline: bool) -> bool:
             backend = make_backend(settings)
             backend.spreadsheet  # noqa: B018 - one metadata request
             _line(OK, f"Reached the Google Sheet ({settings.google_sheet_id[:6]}…).")
-            check_cells(backend.refresh_metadata())
+            check_cells(backend.refresh_metadata(), settings.archiving)
         except SheetUnavailable as exc:
             _line(BAD, str(exc))
             good = False
@@ -64,7 +64,7 @@ def check_sheet(settings: Settings, offline: bool) -> bool:
 GOOGLE_CELL_CAP = 10_000_000  # Google's limit per spreadsheet; every cell of every tab's grid counts
 
 
-def check_cells(meta: dict) -> None:
+def check_cells(meta: dict, archiving: bool = True) -> None:
     """How much of Google's 10-million-cell cap the spreadsheet uses; a warning past half of it."""
     tabs = []
     for sheet in meta.get("sheets", []):
@@ -79,7 +79,41 @@ def check_cells(meta: dict) -> None:
     biggest = ", ".join(f"{title} {n:,}" for n, title in sorted(tabs, reverse=True)[:3])
     _line(WARN, f"The sheet uses {share}; Google stops adding rows at the limit, and new orders would "
                 f"then wait in the journal. Biggest tabs: {biggest}. Empty rows and columns at the end "
-                "of a tab count too: delete them to make room.")
+                "of a tab count too: delete them to make room."
+                + ("" if archiving else " Turn on archiving (TRUECRAFT_ARCHIVE_SHEET_ID, README: Archive) so "
+                   "done orders and old Audit Log lines move to a second spreadsheet."))
+
+
+def check_archive(settings: Settings, offline: bool) -> None:
+    """Whether done orders are archived, where to, and (Google, online) whether the archive opens."""
+    if not settings.archiving:
+        name = "TRUECRAFT_ARCHIVE_SHEET_ID" if settings.backend == "google" else "TRUECRAFT_ARCHIVE_WORKBOOK"
+        _line(WARN, f"archiving: off — nothing is archived, so Orders and the Audit Log grow without end. Set {name} "
+                    "to move done orders older than TRUECRAFT_ARCHIVE_DAYS to a second spreadsheet (README: Archive).")
+        return
+    where = (f"the spreadsheet {settings.archive_sheet_id[:6]}…" if settings.backend == "google"
+             else str(Path(settings.archive_workbook).resolve()))
+    _line(OK, f"archiving: on — closed orders older than {settings.archive_days} days move to {where} once a day.")
+    if settings.backend != "google" or offline or not settings.google_sheet_id:
+        return
+    from sheets.archive_google import sibling_backend
+    from sheets.base import SheetUnavailable
+    from sheets.factory import make_backend
+
+    try:
+        archive = sibling_backend(make_backend(settings), settings.archive_sheet_id)
+        archive.spreadsheet  # noqa: B018 - opens it (one metadata read)
+        used = sum(s["properties"].get("gridProperties", {}).get("rowCount", 0)
+                   * s["properties"].get("gridProperties", {}).get("columnCount", 0)
+                   for s in archive.refresh_metadata().get("sheets", []))
+    except SheetUnavailable as exc:
+        _line(BAD, f"archiving: can't open the archive spreadsheet ({exc}) Share it with the service account "
+                   "as Editor, or check TRUECRAFT_ARCHIVE_SHEET_ID.")
+        return
+    mark = OK if used <= GOOGLE_CELL_CAP // 2 else WARN
+    _line(mark, f"The archive uses {used:,} of Google's {GOOGLE_CELL_CAP:,} cells ({used / GOOGLE_CELL_CAP:.0%})"
+          + ("." if mark == OK else "; when it nears the cap, create a new archive spreadsheet and put its id in "
+             "TRUECRAFT_ARCHIVE_SHEET_ID (the old one keeps what it holds)."))
 
 
 def check_platforms(settings: Settings, offline: bool) -> bool:
@@ -186,6 +220,7 @@ def doctor(settings: Settings, offline: bool = False) -> int:
     print("Order journal")
     _line(OK, f"{Path(settings.db).resolve()} (TRUECRAFT_DB)")
     sheet_ok = check_sheet(settings, offline)
+    check_archive(settings, offline)
     platforms_ok = check_platforms(settings, offline)
     check_extras(settings)
     check_mail(settings, offline)

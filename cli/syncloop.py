@@ -42,7 +42,9 @@ def _describe(name: str, result) -> list[str]:
                            + (f", {r.quarantined} could not be read" if r.quarantined else ""))
         return out or ["platforms: none connected (see `python main.py doctor`)"]
     if name == "sheet" and result is not None:
-        return [f"sheet: {result.edits} edit(s) seen; {result.flush.summary() if result.flush else 'no writes'}"]
+        lines = [f"sheet: {result.edits} edit(s) seen; {result.flush.summary() if result.flush else 'no writes'}"]
+        archive = getattr(result, "archive", None)
+        return lines + ([f"archive: {archive.summary()}"] if archive is not None else [])
     if name == "fulfilments" and result:
         return [f"fulfilments: {len(result)} pushed"]
     return []

@@ -43,6 +43,9 @@ class Settings:
     duplicate_window_minutes: int = 120
     duplicate_threshold: int = 70
     timezone: str = "UTC"
+    archive_days: int = 90  # closed orders older than this move to the archive (issue 16)
+    archive_sheet_id: str = ""  # Google: the archive spreadsheet; empty = archiving off
+    archive_workbook: str = ""  # local backend: the archive .xlsx; empty = archiving off
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -63,11 +66,27 @@ class Settings:
             duplicate_window_minutes=int(get("TRUECRAFT_DUPLICATE_WINDOW_MINUTES") or 120),
             duplicate_threshold=int(get("TRUECRAFT_DUPLICATE_THRESHOLD") or 70),
             timezone=get("TRUECRAFT_TIMEZONE") or "UTC",
+            archive_days=_int(get("TRUECRAFT_ARCHIVE_DAYS"), 90),
+            archive_sheet_id=(get("TRUECRAFT_ARCHIVE_SHEET_ID") or "").strip(),
+            archive_workbook=(get("TRUECRAFT_ARCHIVE_WORKBOOK") or "").strip(),
             env=env,
         )
+
+    @property
+    def archiving(self) -> bool:
+        """An archive is configured for this backend (without one nothing is ever archived)."""
+        return bool(self.archive_sheet_id if self.backend == "google" else self.archive_workbook)
 
     def secrets(self) -> list[str]:
         """Secret values currently configured, in every encoded and decoded form (for scrubbing)."""
         from core.secrets import secret_forms
 
         return secret_forms(self.env[n] for n in SECRET_NAMES if self.env.get(n) and len(self.env[n]) >= 4)
+
+
+def _int(text: str | None, default: int) -> int:
+    """A whole number setting; blank or not a number gives the default."""
+    try:
+        return int(str(text).strip()) if text not in (None, "") else default
+    except ValueError:
+        return default

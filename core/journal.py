@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from core.journal_archive import NOT_ARCHIVED, ArchiveMixin
 from core.journal_cache import CHANGE_LOG, OrderCache
 from core.journal_records import RecordsMixin, now_utc
 from core.models import DEFAULT_STATUS, Address, Order, OrderState
@@ -58,6 +59,11 @@ CREATE INDEX IF NOT EXISTS orders_backlog ON orders (seq) WHERE rev > sheet_rev;
 -- Reactions a stored change still owes (duplicate check, a platform cancel shown on the row…),
 -- written in the same transaction as the change and cleared once the automations ran (issue 17).
 CREATE TABLE IF NOT EXISTS owed (seq INTEGER PRIMARY KEY, created INTEGER NOT NULL DEFAULT 0);
+-- Orders moved (or moving) to the archive spreadsheet: state archiving -> archived, or
+-- restoring on the way back. The normal sync leaves these rows alone (core/journal_archive.py).
+CREATE TABLE IF NOT EXISTS archive (
+    seq INTEGER PRIMARY KEY, state TEXT NOT NULL, tab TEXT NOT NULL, at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS quarantine (
     platform TEXT NOT NULL, platform_order_id TEXT NOT NULL, reason TEXT NOT NULL,
     raw TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (platform, platform_order_id)
@@ -115,7 +121,7 @@ def private_file(path: str | Path) -> None:
         pass
 
 
-class Journal(RecordsMixin):
+class Journal(RecordsMixin, ArchiveMixin):
     """Durable store of orders, audit entries, webhook events and cursors."""
 
     def __init__(self, path: str | Path = "truecraft.db", clock=now_utc) -> None:
@@ -289,14 +295,14 @@ class Journal(RecordsMixin):
 
     def pending_sheet_rows(self, limit: int | None = None) -> list[StoredOrder]:
         """Orders whose latest revision the sheet does not show yet."""
-        sql = "SELECT * FROM orders WHERE rev > sheet_rev ORDER BY seq"
+        sql = f"SELECT * FROM orders WHERE rev > sheet_rev AND {NOT_ARCHIVED} ORDER BY seq"
         if limit:
             sql += f" LIMIT {int(limit)}"
         return [_stored(r) for r in self.execute(sql).fetchall()]
 
     def backlog(self) -> int:
         """How many orders still have to be written to the sheet."""
-        return self.execute("SELECT COUNT(*) FROM orders WHERE rev > sheet_rev").fetchone()[0]
+        return self.execute(f"SELECT COUNT(*) FROM orders WHERE rev > sheet_rev AND {NOT_ARCHIVED}").fetchone()[0]
 
     def mark_written(self, written: Iterable[tuple[str, int]]) -> None:
         """Record that the sheet now shows these (order_id, rev) pairs; clears pushed-field marks."""
@@ -319,9 +325,10 @@ class Journal(RecordsMixin):
                                  [(parse_order_id(o),) for o in order_ids])
 
     def written_order_ids(self) -> set[str]:
-        """Orders the sheet is believed to show."""
+        """Orders the sheet is believed to show (not those archived or on their way in or out)."""
         self.cache.refresh()
-        return self.cache.members("written")
+        archived = {format_order_id(r[0]) for r in self.execute("SELECT seq FROM archive")}
+        return self.cache.members("written") - archived
 
 
 class _Tx:

@@ -8,6 +8,9 @@ PLATFORM_LABELS = ("Shopify", "Etsy", "Square", "Amazon", "Manual")
 
 
 ALERTS_LABEL = "Last alerts sent"
+# Archive (issue 16): a person types Order IDs into BRING_BACK_CELL; column H is never cleared by init.
+BRING_BACK_LABEL = "Bring back from the archive: type Order IDs in the cell below (e.g. TC-123)"
+BRING_BACK_CELL = "H11"
 
 # "Labels to print" (issue 13): a title written by the layout; the count, the link to the one PDF, the
 # hint and the PRINTED cell are kept by automations/labels/printing.py, so the layout never clears them.
@@ -123,6 +126,7 @@ def dashboard_cells(orders_pos: dict[str, int], dup_pos: dict[str, int],
                                  f"\"select {col_letter(a['at'])}, {col_letter(a['new'])} where "
                                  f"{col_letter(a['kind'])} = 'alert sent' order by {col_letter(a['at'])} desc "
                                  f"limit 5\",0),\"none yet\")")))
+    cells.append(("H10", BRING_BACK_LABEL))
     return cells
 
 

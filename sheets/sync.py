@@ -161,7 +161,11 @@ class SheetSync:
 
     def _flush(self, full: bool, snapshot: "Snapshot | None", extra: WriteBatch | None) -> FlushReport:
         report = FlushReport()
-        pending = list(self.journal.all_orders()) if full else self.journal.pending_sheet_rows()
+        if full:  # archived orders live in the archive spreadsheet, not in Orders
+            archived = self.journal.archive_records()
+            pending = [s for s in self.journal.all_orders() if s.order_id not in archived]
+        else:
+            pending = self.journal.pending_sheet_rows()
         audit_pending = self.journal.audit_entries(unwritten_only=True)
         if not pending and not audit_pending and (extra is None or extra.is_empty()):
             return report

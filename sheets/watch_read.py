@@ -53,6 +53,10 @@ class WatchReader:
         self.hot: Callable[[], set[str]] | None = None
         self.row_ids: list[str] | None = None
         self.sweep_at, self.sweep_rows = 1, SWEEP_ROWS
+        # Single cells people type into outside the big tabs ((tab, "H11"): the archive's Bring back cell),
+        # read in the same request; their values land in cell_values.
+        self.cells: list[tuple[str, str]] = []
+        self.cell_values: dict[tuple[str, str], str] = {}
 
     def forget(self, rows: bool = True) -> None:
         """Read headers and the believed tabs afresh next time (the layout may have changed).
@@ -137,7 +141,9 @@ class WatchReader:
                 ranges.append(quote_tab(name))
             else:
                 ranges += [f"{quote_tab(name)}!{col_letter(a)}1:{col_letter(b)}" for a, b in spans]
-        values = self.backend.read_ranges(ranges)
+        cells = [c for c in self.cells if c[0] in titles]
+        values = self.backend.read_ranges(ranges + [f"{quote_tab(t)}!{a1}" for t, a1 in cells])
+        self.cell_values = {c: (v[0][0] if v and v[0] else "") for c, v in zip(cells, values[len(ranges):])}
         i, moved = 0, False
         for name, spans in plans:
             if isinstance(spans, WindowPlan):

@@ -89,16 +89,11 @@ class ShopifyConnector(Connector):
 
     def push_fulfilment(self, order: Order, shipment: Shipment, idempotency_key: str) -> PushResult:
         """fulfillmentCreate on the order's open fulfillment orders, unless this tracking number is there."""
-        gid = order_gid(order.platform_order_id)
-        tracking = {"company": shipment.carrier, "number": shipment.tracking_number}
-        if shipment.tracking_url:
-            tracking["url"] = shipment.tracking_url
+        tracking = _tracking_info(shipment)
         state: dict[str, Any] = {}
 
         def find_existing() -> dict | None:
-            node = self.client.query(queries.FULFILMENT_STATE, {"id": gid}).get("order")
-            if not node:
-                raise ConnectorRejected(f"Shopify has no order {order.platform_order_id}")
+            node = self._fulfilment_state(order)
             state["open"] = [fo["id"] for fo in (node.get("fulfillmentOrders") or {}).get("nodes") or []
                              if fo.get("status") in OPEN_FULFILMENT_ORDERS]
             for f in node.get("fulfillments") or []:
@@ -134,16 +129,11 @@ class ShopifyConnector(Connector):
     def update_tracking(self, order: Order, old_tracking: str, shipment: Shipment,
                         idempotency_key: str) -> PushResult:
         """fulfillmentTrackingInfoUpdate on the fulfilment that carries the old number (a replacement label)."""
-        gid = order_gid(order.platform_order_id)
-        tracking = {"company": shipment.carrier, "number": shipment.tracking_number}
-        if shipment.tracking_url:
-            tracking["url"] = shipment.tracking_url
+        tracking = _tracking_info(shipment)
         state: dict[str, Any] = {}
 
         def find_existing() -> dict | None:
-            node = self.client.query(queries.FULFILMENT_STATE, {"id": gid}).get("order")
-            if not node:
-                raise ConnectorRejected(f"Shopify has no order {order.platform_order_id}")
+            node = self._fulfilment_state(order)
             live = [f for f in node.get("fulfillments") or [] if f.get("status") != "CANCELLED"]
             numbers = {f["id"]: [t.get("number") for t in f.get("trackingInfo") or []] for f in live}
             state["target"] = next((f for f in live if old_tracking and old_tracking in numbers[f["id"]]),
@@ -174,6 +164,13 @@ class ShopifyConnector(Connector):
                           buyer_notified_by_platform=True, already_done=already,
                           request={"fulfillmentId": fulfilment.get("id"), "trackingInfoInput": tracking,
                                    "notifyCustomer": True})
+
+    def _fulfilment_state(self, order: Order) -> dict:
+        """The order's fulfilment orders and fulfilments (with tracking), read fresh before a write."""
+        node = self.client.query(queries.FULFILMENT_STATE, {"id": order_gid(order.platform_order_id)}).get("order")
+        if not node:
+            raise ConnectorRejected(f"Shopify has no order {order.platform_order_id}")
+        return node
 
     def cancel_order(self, order: Order, reason: str = "duplicate") -> PushResult:
         """orderCancel with refund and restock (a duplicate was paid twice)."""
@@ -214,3 +211,11 @@ def _shop_host(shop: str) -> str:
 
 def _iso(value: datetime) -> str:
     return utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _tracking_info(shipment: Shipment) -> dict[str, str]:
+    """Shopify's trackingInfo input for a shipment: company, number and, when known, url."""
+    tracking = {"company": shipment.carrier, "number": shipment.tracking_number}
+    if shipment.tracking_url:
+        tracking["url"] = shipment.tracking_url
+    return tracking

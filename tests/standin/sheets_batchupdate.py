@@ -237,13 +237,20 @@ def insert_dimension(ss, req):
 
 
 def delete_dimension(ss, req):
-    """deleteDimension: Google refuses to delete every row/column."""
+    """deleteDimension: Google refuses to delete every row/column, and every row below frozen ones.
+
+    The second refusal is Google's HTTP 400 "Sorry, it is not possible to delete all non-frozen
+    rows." (theoephraim/node-google-spreadsheet#186; the Sheets UI refuses the same).
+    """
     sheet, dim, start, end = _dim(ss, req["range"])
     size = sheet.rows if dim == "ROWS" else sheet.cols
     end = min(end, size)
     if start == 0 and end >= size:
         raise bad_request("You can't delete all the rows on the sheet." if dim == "ROWS"
                           else "You can't delete all the columns on the sheet.")
+    frozen = sheet.frozen_rows if dim == "ROWS" else sheet.frozen_columns
+    if 0 < frozen < size and start <= frozen and end >= size:
+        raise bad_request(f"Sorry, it is not possible to delete all non-frozen {dim.lower()}.")
     sheet.shift(dim, start, -(end - start))
     return {}
 
