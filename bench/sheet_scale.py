@@ -161,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
             standin._server.app = served  # noqa: SLF001
             cycle = measure(backend, runner, args.cycles, served=served)
             slow = measure(backend, runner, 1, check=True, served=served)
+            print(f"  ({n:,}: cycle {cycle[0] / 1e6:.3f} MB {cycle[2]:.3f} s, stand-in {cycle[3]:.3f} s; "
+                  f"check {slow[0] / 1e6:.2f} MB {slow[2]:.2f} s)", file=sys.stderr, flush=True)
             cells = sum(len(r) for t in WORKBOOK.tabs for r in _values(standin, runner, t.name))
             print(f"  (archiving {n:,} ...)", file=sys.stderr, flush=True)
             moved = archive_on(standin, runner)
