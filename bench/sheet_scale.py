@@ -168,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
             moved = archive_on(standin, runner)
             arch = measure(backend, runner, args.cycles)
             rows.append((n, cycle, slow, cells, len(runner.pipeline.duplicates.store.pairs()), arch, moved))
+            print(f"  ({n:,}: off {cycle[0] / 1e6:.3f} MB {cycle[1]:.1f} req {cycle[2]:.3f} s; on "
+                  f"{arch[0] / 1e6:.3f} MB {arch[1]:.1f} req {arch[2]:.3f} s; run {moved})", file=sys.stderr, flush=True)
             runner.close()
             standin.stop()
     base = rows[0][1][2] if rows else 1.0
