@@ -75,6 +75,8 @@ class DuplicatesFlow:
         self._seen = journal.last_seq()
         self.detector.add_history(s.order for s in journal.all_orders())
         self._stamp: tuple | None = None
+        self._wanted: dict[str, dict] = {}  # Customers / SKU Map rows as last worked out
+        self._replan = False
         self.editor = lambda order_id="": ""  # who decided (the pipeline knows the sheet's editor)
 
     def catch_up(self, skip: set[str] = frozenset()) -> int:
@@ -132,16 +134,35 @@ class DuplicatesFlow:
         # Suggestions and the Stock column follow what people typed in Inventory and the SKU Map too.
         seen = (tuple((k, r.get("name", "")) for k, r in inventory.items()),
                 tuple((k, r.get("internal_sku", "")) for k, r in typed.items()))
-        stamp = (*self.j.execute("SELECT COUNT(*), COALESCE(SUM(rev),0) FROM orders").fetchone(), seen)
+        stamp = (*self._revs(), seen)
         if tuple(stamp) != self._stamp:
             stored = list(by_id.values())
+            self._wanted = {}
             if CUSTOMERS_TAB.name in tabs:
-                batches.append(plan_keyed(CUSTOMERS_TAB, tabs[CUSTOMERS_TAB.name], self._customer_rows(stored)))
+                self._wanted[CUSTOMERS_TAB.name] = self._customer_rows(stored)
             if SKU_MAP_TAB.name in tabs:
-                batches.append(plan_keyed(SKU_MAP_TAB, tabs[SKU_MAP_TAB.name],
-                                          self._sku_rows(stored, inventory, typed)))
-            self._stamp = (*self.j.execute("SELECT COUNT(*), COALESCE(SUM(rev),0) FROM orders").fetchone(), seen)
+                self._wanted[SKU_MAP_TAB.name] = self._sku_rows(stored, inventory, typed)
+            self._stamp = (*self._revs(), seen)
+            self._replan = True
+        if self._replan:
+            # Nothing changed since the rows were worked out (clustering 50,000 orders takes many
+            # seconds), so a re-read of the tabs by the slower check is planned against the same rows.
+            for tab in (CUSTOMERS_TAB, SKU_MAP_TAB):
+                if tab.name in tabs and tab.name in self._wanted:
+                    batches.append(plan_keyed(tab, tabs[tab.name], self._wanted[tab.name]))
+            self._replan = False
         return merge(*batches)
+
+    def replan(self) -> None:
+        """The tabs were read whole (the slower check): compare them with the rows next cycle."""
+        if any(name not in self._wanted for name in (CUSTOMERS_TAB.name, SKU_MAP_TAB.name)):
+            self._stamp = None  # never worked out for a tab: work everything out again
+        self._replan = True
+
+    def _revs(self) -> tuple[int, int]:
+        """How many orders and the sum of their revs: from the cached orders, not a scan of the table."""
+        now = self.j.cache.refresh()
+        return len(now), self.j.cache.rev_sum
 
     def _load_sku_map(self, data: TabData) -> None:
         rows = []

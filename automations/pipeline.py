@@ -86,7 +86,7 @@ class Pipeline:
             self.labels.handle_edits(label_edits)
         self.labels.perform()  # buy what was asked (this cycle or before a crash), follow refunds
         if getattr(snapshot, "checked", False):
-            self.duplicates._stamp = None  # the slower check read Customers whole: plan it against that
+            self.duplicates.replan()  # the slower check read Customers whole: plan it against that
         self.prints.connector = self.labels.connector  # the demo swaps in its dry run after start-up
         batches = [self.manual.on_cycle(snapshot.tabs.get(MANUAL_ENTRY)),
                    self.prints.on_cycle(snapshot.tabs.get(DASHBOARD))]

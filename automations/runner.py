@@ -150,7 +150,8 @@ class Runner:
             self.journal.kv_set("alerts:sheet_down_since", "")
         stored = self.journal.orders_by_id()
         diff = diff_sheet(snapshot.layout, snapshot.orders.rows, stored, self.journal.written_order_ids(),
-                          self.settings.timezone, was_read=snapshot.orders.known)
+                          self.settings.timezone, was_read=snapshot.orders.known,
+                          only_rows=snapshot.orders.partly_read_rows(), ids=snapshot.orders.keys)
         if diff.missing_rows:
             self.journal.mark_unwritten(diff.missing_rows)
             for oid in diff.missing_rows:

@@ -31,40 +31,53 @@ class SheetDiff:
 
 
 def diff_sheet(layout: Layout, rows: list[list[str]], stored: dict[str, StoredOrder],
-               written: set[str], tz: str = "UTC", was_read=None) -> SheetDiff:
+               written: set[str], tz: str = "UTC", was_read=None, only_rows=None, ids=None) -> SheetDiff:
     """Edits people made, rows that went missing, and ids that make no sense.
 
     `was_read(row, col)` says whether a cell was read this cycle; cells that weren't are not edits.
+    `only_rows` (row indexes) limits the search for edits to the rows whose editable cells were
+    read: at 50,000 rows a cycle reads a few thousand, and looking at the rest cost most of its time.
+    `ids` is each row's Order ID, stripped, when the read already has them.
     """
     edits: list[Edit] = []
     seen: set[str] = set()
     dupes: list[str] = []
     unknown: list[str] = []
-    for r, row in enumerate(rows[1:], start=1):
-        oid = layout.get(row, "order_id").strip()
+    col = layout.positions.get("order_id")
+    if ids is None or len(ids) != len(rows):
+        ids = [(row[col].strip() if col is not None and col < len(row) else "") for row in rows]
+    first_row: dict[str, int] = {}
+    for r in range(1, len(ids)):
+        oid = ids[r]
         if not oid:
             continue
         if oid in seen:
             dupes.append(oid)
             continue
         seen.add(oid)
-        s = stored.get(oid)
-        if s is None:
+        first_row[oid] = r
+        if oid not in stored:
             unknown.append(oid)
-            continue
-        if s.sheet_rev == 0:
-            continue  # the service has not written this row yet; nothing a person did to it
-        if was_read is not None and not any(was_read(r, layout.positions[k]) for k in EDITABLE_KEYS
-                                            if k in layout.positions):
+    check = range(1, len(rows)) if only_rows is None else sorted(r for r in only_rows if 0 < r < len(rows))
+    keys = [(k, layout.positions[k]) for k in EDITABLE_KEYS if k in layout.positions]
+    for r in check:
+        oid = ids[r]
+        if not oid or first_row.get(oid) != r:
+            continue  # blank, or the second row of a copied Order ID (reported as a duplicate)
+        s = stored.get(oid)
+        if s is None or s.sheet_rev == 0:
+            continue  # unknown, or the service has not written this row yet: nothing a person did to it
+        if was_read is not None and not any(was_read(r, c) for _, c in keys):
             continue  # none of this row's editable cells were read this cycle
+        row = rows[r]
         expected = editable_values(s)
         dirty = s.fields.get("_dirty", {})
-        for key in EDITABLE_KEYS:
-            if key not in layout.positions or key in dirty:
+        for key, c in keys:
+            if key in dirty:
                 continue
-            if was_read is not None and not was_read(r, layout.positions[key]):
+            if was_read is not None and not was_read(r, c):
                 continue  # not read this cycle (a shipped order's row between sweeps)
-            shown = layout.get(row, key).strip()
+            shown = (row[c] if c < len(row) else "").strip()
             known = str(expected.get(key) or "").strip()
             if shown != known:
                 edits.append(Edit(oid, key, known, shown))

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from core.journal_archive import NOT_ARCHIVED, ArchiveMixin
+from core.journal_cache import CHANGE_LOG, OrderCache
 from core.journal_records import RecordsMixin, now_utc
 from core.models import DEFAULT_STATUS, Address, Order, OrderState
 from core.serialize import dumps, loads, order_from_dict, order_to_dict
@@ -51,6 +52,9 @@ CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- /healthz counts from these, so it costs the same with 30 events or 3 million, and never reads
 -- the ~20 KB bodies stored beside them (issue 18).
 CREATE INDEX IF NOT EXISTS events_by_state ON events (state, received_at);
+-- The slower sheet check asks which lines the Audit Log should show: an index answers without
+-- reading 250,000 audit rows and their detail text (issue 16).
+CREATE INDEX IF NOT EXISTS audit_in_sheet ON audit (in_sheet, id);
 CREATE INDEX IF NOT EXISTS orders_backlog ON orders (seq) WHERE rev > sheet_rev;
 -- Reactions a stored change still owes (duplicate check, a platform cancel shown on the row…),
 -- written in the same transaction as the change and cleared once the automations ran (issue 17).
@@ -133,6 +137,9 @@ class Journal(RecordsMixin, ArchiveMixin):
         # FULL: a commit survives power loss, which is what "durable before OK" means.
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        self._db.executescript(CHANGE_LOG)
+        self.cache = OrderCache(self, _stored, format_order_id)
+        self.cache.track("written", lambda s: s.sheet_rev > 0)
         have = {r[1] for r in self._db.execute("PRAGMA table_info(events)")}
         for column, kind in (("attempts", "INTEGER NOT NULL DEFAULT 0"), ("next_try", "TEXT")):
             if column not in have:  # journals made before per-event backoff
@@ -233,26 +240,8 @@ class Journal(RecordsMixin, ArchiveMixin):
             yield _stored(row)
 
     def orders_by_id(self) -> dict[str, StoredOrder]:
-        """Every order keyed by Order ID; unchanged orders come from a cache (one cheap query per call)."""
-        cache = self.__dict__.setdefault("_cache", {})
-        out: dict[str, StoredOrder] = {}
-        stale: list[int] = []
-        for seq, rev, sheet_rev in self.execute("SELECT seq, rev, sheet_rev FROM orders").fetchall():
-            hit = cache.get(seq)
-            # sheet_rev too: mark_written clears the "service changed this cell" marks without a new
-            # rev, and a cached copy that kept them would ignore a person's next edit of that cell.
-            if hit is not None and hit.rev == rev and hit.sheet_rev == sheet_rev:
-                out[hit.order_id] = hit
-            else:
-                stale.append(seq)
-        for start in range(0, len(stale), 500):
-            chunk = stale[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self.execute(f"SELECT * FROM orders WHERE seq IN ({marks})", chunk).fetchall():
-                stored = _stored(row)
-                cache[row["seq"]] = stored
-                out[stored.order_id] = stored
-        return out
+        """Every order keyed by Order ID, oldest first; only orders changed since the last call are read."""
+        return dict(self.cache.refresh())
 
     def count(self) -> int:
         """Number of orders."""
@@ -337,8 +326,9 @@ class Journal(RecordsMixin, ArchiveMixin):
 
     def written_order_ids(self) -> set[str]:
         """Orders the sheet is believed to show (not those archived or on their way in or out)."""
-        return {format_order_id(r[0]) for r in self.execute(
-            f"SELECT seq FROM orders WHERE sheet_rev>0 AND {NOT_ARCHIVED}")}
+        self.cache.refresh()
+        archived = {format_order_id(r[0]) for r in self.execute("SELECT seq FROM archive")}
+        return self.cache.members("written") - archived
 
 
 class _Tx:

@@ -38,6 +38,15 @@ class RecordsMixin:
             sql += " AND in_sheet=0"
         return [dict(r) for r in self.execute(sql + " ORDER BY id", args).fetchall()]
 
+    def audit_entries_by_id(self, ids: Iterable[int]) -> list[dict]:
+        """These audit entries, oldest first (a few, by id, instead of the whole trail)."""
+        ids, out = sorted(ids), []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            out += [dict(r) for r in self.execute(
+                f"SELECT * FROM audit WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id", chunk).fetchall()]
+        return out
+
     def mark_audit_written(self, ids: Iterable[int]) -> None:
         """Record that these audit entries are in the Audit Log tab."""
         with self.transaction():

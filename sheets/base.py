@@ -32,11 +32,24 @@ class TabData:
     # are open, plus a slice that sweeps the rest (sheets/watch_read.py).
     row_cols: frozenset[int] = frozenset()
     rows_read: frozenset[int] = frozenset()
+    # Each row's key (Order ID), stripped, when the read already worked it out: at 50,000 rows
+    # every later pass over the key column costs a few hundredths of a second.
+    keys: list[str] | None = None
 
     @property
     def header(self) -> list[str]:
         """Row 1."""
         return self.rows[0] if self.rows else []
+
+    def key_values(self, col: int | None) -> list[str]:
+        """Every row's value in the key column, stripped (row 0 is the header)."""
+        if self.keys is not None:
+            return self.keys
+        return [(row[col].strip() if col is not None and col < len(row) else "") for row in self.rows]
+
+    def partly_read_rows(self) -> frozenset[int] | None:
+        """The rows whose editable cells were read, when only some were (else None: every row)."""
+        return self.rows_read if self.row_cols else None
 
     def known(self, row: int, col: int) -> bool:
         """Was this cell read (so its value here is what the sheet shows)?"""

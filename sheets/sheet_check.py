@@ -5,7 +5,11 @@ every TRUECRAFT_SHEET_CHECK_MINUTES (15 by default) the next cycle also:
 - reads the tab list: a deleted tab (Dashboard, Customers, …) is created again by `init`'s repair;
 - reads every header row again, and Customers and Duplicates whole: a cleared header is put back
   and deleted or changed Customers rows are rewritten by that same cycle;
-- reads the Audit Log's Entry # column: lines a person deleted are appended again by that cycle.
+- reads the Audit Log's Entry # column (as one list: majorDimension COLUMNS): lines a person
+  deleted are appended again by that cycle.
+Orders stays windowed (sheets/watch_rows.py: its sweep already reads every row's editable
+cells in turn), and Customers is compared with the rows TrueCraft last worked out, not
+worked out again from every order (automations/duplicates_flow.py).
 So tampering with a service-owned tab is repaired at most CHECK_MINUTES plus one cycle later.
 """
 from __future__ import annotations
@@ -50,7 +54,7 @@ class SheetCheck:
         """
         self.last = self.clock()
         self.backend.refresh_metadata()
-        self.reader.forget()
+        self.reader.forget(rows=False)
         titles = self.backend.tab_titles()
         missing = [t.name for t in WORKBOOK.tabs if t.name not in titles]
         if AUDIT_LOG not in missing:
@@ -65,8 +69,7 @@ class SheetCheck:
         ids = {int(v) for v in (x.strip().replace(",", "") for x in shown) if v.isdigit()}
         gone = self.journal.written_audit_ids() - ids
         if gone:  # entries the Audit Log never shows (machine bookkeeping) are not missing
-            gone = {e["id"] for e in self.journal.audit_entries()
-                    if e["id"] in gone and sheet_line(e, "UTC") is not None}
+            gone = {e["id"] for e in self.journal.audit_entries_by_id(gone) if sheet_line(e, "UTC") is not None}
         if gone:
             self.journal.mark_audit_unwritten(gone)
             self.journal.audit(None, "audit lines restored", "", f"{len(gone)} line(s)", "truecraft",
@@ -80,5 +83,5 @@ class SheetCheck:
         if pos is None:
             return None
         letter = col_letter(pos)
-        values = self.backend.read_ranges([f"{quote_tab(tab)}!{letter}2:{letter}"])[0]
-        return [row[0] if row else "" for row in values]
+        values = self.backend.read_ranges([f"{quote_tab(tab)}!{letter}2:{letter}"], columns=True)[0]
+        return list(values[0]) if values else []

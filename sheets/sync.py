@@ -21,7 +21,7 @@ from sheets.audit_lines import sheet_line
 from sheets.rows import Layout, cell_value, order_row, runs_for_row, same_value
 from sheets.sheet_check import CHECK_MINUTES, SheetCheck
 from sheets.watch_read import WatchReader
-from sheets.watch_rows import hot_ids
+from sheets.watch_rows import is_hot
 
 log = logging.getLogger("truecraft.sheet")
 
@@ -71,7 +71,9 @@ class SheetSync:
         self.reader = WatchReader(backend) if backend.selective else None
         self.check = SheetCheck(journal, backend, self.reader, check_minutes) if self.reader else None
         if self.reader is not None:
-            self.reader.hot = lambda: hot_ids(journal.orders_by_id())
+            # kept up to date as orders change, not recomputed over every order each cycle
+            journal.cache.track("hot", is_hot)
+            self.reader.hot = lambda: (journal.cache.refresh(), journal.cache.members("hot"))[1]
 
     def _read(self, names: list[str], fresh: bool = False) -> dict[str, TabData]:
         if self.reader is None:

@@ -58,11 +58,17 @@ class WatchReader:
         self.cells: list[tuple[str, str]] = []
         self.cell_values: dict[tuple[str, str], str] = {}
 
-    def forget(self) -> None:
-        """Read headers and the believed tabs afresh next time (the layout may have changed)."""
+    def forget(self, rows: bool = True) -> None:
+        """Read headers and the believed tabs afresh next time (the layout may have changed).
+
+        rows=False keeps the Order IDs of the last read, so the next Orders read is still
+        windowed (the slower check: the sweep already covers every row's editable cells, and
+        reading them all again cost 5 MB at 50,000 orders).
+        """
         self.headers_at = None
         self.believed.clear()
-        self.row_ids = None
+        if rows:
+            self.row_ids = None
 
     def read(self, names: list[str]) -> dict[str, TabData]:
         """The cycle's read: editable ranges of the big tabs, small tabs whole, service tabs not at all."""
@@ -176,8 +182,7 @@ class WatchReader:
             self.row_ids = None
             return
         col = Layout.from_header(SCHEMA[ORDERS], data.header).positions.get("order_id")
-        self.row_ids = None if col is None else [
-            (row[col].strip() if col < len(row) else "") for row in data.rows]
+        self.row_ids = None if col is None else data.key_values(col)
 
     def _fill(self, data: TabData) -> TabData:
         """Service cells of a partly read tab, from the believed copy, row by row by key."""

@@ -27,14 +27,9 @@ GAP = 25  # open rows this close together are read as one window
 CLOSED = frozenset({"FULFILLED", "CANCELLED", "MERGED"})
 
 
-def hot_ids(stored: dict[str, Any]) -> set[str]:
-    """Orders whose editable cells a cycle reads every time: open ones and ones with writes pending."""
-    out = set()
-    for oid, s in stored.items():
-        status = s.fields.get("status") or DEFAULT_STATUS[s.order.state]
-        if status not in CLOSED or s.rev != s.sheet_rev:
-            out.add(oid)
-    return out
+def is_hot(s: Any) -> bool:
+    """An order whose editable cells a cycle reads every time: open, or with writes pending."""
+    return (s.fields.get("status") or DEFAULT_STATUS[s.order.state]) not in CLOSED or s.rev != s.sheet_rev
 
 
 def windows(ids: list[str], hot: set[str], sweep_at: int, sweep_rows: int = SWEEP_ROWS
@@ -86,11 +81,19 @@ class WindowPlan:
         ids = parts[0]
         height = max(len(ids), 1)
         width = max(len(self.header), max(b + 1 for _, b in self.spans), self.id_col + 1)
-        rows = [[""] * width for _ in range(height)]
+        read = frozenset(r for r1, r2 in self.wins for r in range(r1, (height - 1 if r2 < 0 else r2) + 1)
+                         if 1 <= r < height)
+        # Rows outside the windows hold only their Order ID (short rows read as blank further
+        # right): a full-width row for each of 50,000 rows cost more than the rest of the cycle.
+        narrow = self.id_col + 1
+        rows = [[""] * (width if r in read else narrow) for r in range(height)]
         rows[0] = list(self.header) + [""] * (width - len(self.header))
         ok = ((ids[0][0] if ids and ids[0] else "").strip() == rows[0][self.id_col].strip())
+        keys = [rows[0][self.id_col].strip()]
         for r, values in enumerate(ids[1:], start=1):
-            rows[r][self.id_col] = values[0] if values else ""
+            value = values[0] if values else ""
+            rows[r][self.id_col] = value
+            keys.append(value.strip())
         k = 1
         for a, b in self.spans:
             got = (parts[k] or [[]])[0]
@@ -103,7 +106,6 @@ class WindowPlan:
                         for c, value in enumerate(values[:b - a + 1]):
                             rows[r1 + i][a + c] = value
                 k += 1
-        read = frozenset(r for r1, r2 in self.wins for r in range(r1, (height - 1 if r2 < 0 else r2) + 1)
-                         if 1 <= r < height)
         cols = frozenset(c for a, b in self.spans for c in range(a, b + 1))
-        return TabData(self.name, rows, read_cols=frozenset({self.id_col}), row_cols=cols, rows_read=read), ok
+        return TabData(self.name, rows, read_cols=frozenset({self.id_col}), row_cols=cols, rows_read=read,
+                       keys=keys), ok

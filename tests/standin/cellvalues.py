@@ -118,6 +118,8 @@ def effective(cell: dict, lookup, depth: int = 0):
 def render(cell: dict, option: str, lookup, date_option: str = "SERIAL_NUMBER"):
     """Render a cell for values.get under the given valueRenderOption."""
     uev = cell.get("v") or {}
+    if len(uev) == 1 and "stringValue" in uev and "shown" not in cell:
+        return uev["stringValue"]  # plain text reads back as typed under every option (most cells: fast path)
     if option == "FORMULA" and "formulaValue" in uev:
         return uev["formulaValue"]
     val = effective(cell, lookup)
