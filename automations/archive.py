@@ -35,11 +35,6 @@ log = logging.getLogger("truecraft.archive")
 
 CLOSED = frozenset({"FULFILLED", "CANCELLED", "MERGED"})
 RUN_EVERY = timedelta(hours=24)
-# A shop that turns archiving on with a year behind it would otherwise move it all in one cycle
-# (37,672 orders took 194 s, with edits unseen meanwhile): the oldest slice moves each cycle
-# until nothing due is left, and only then does the run count as done for the day.
-MAX_ORDERS_PER_RUN = 2_000
-MAX_LINES_PER_RUN = 10_000
 
 
 @dataclass
@@ -51,7 +46,6 @@ class ArchiveReport:
     audit_lines: int = 0
     waiting: list[str] = field(default_factory=list)  # edits TrueCraft has not seen yet: next run
     created: list[str] = field(default_factory=list)
-    more: bool = False  # more is due than one run moves: the next cycle goes on
 
     def summary(self) -> str:
         """One plain line."""
@@ -60,8 +54,6 @@ class ArchiveReport:
             parts.append(f"{len(self.restored)} order(s) brought back to Orders")
         if self.waiting:
             parts.append(f"{len(self.waiting)} order(s) wait for the next run (an edit not seen yet)")
-        if self.more:
-            parts.append("more to move: the next cycle goes on")
         if self.created:
             parts.append("created " + ", ".join(c.replace("created tab ", "") for c in self.created))
         return ", ".join(parts)
@@ -72,7 +64,6 @@ class Archiver:
 
     def __init__(self, journal: Journal, main, archive, days: int = 90, tz: str = "UTC", clock=now_utc) -> None:
         self.j, self.main, self.archive, self.days, self.tz, self.clock = journal, main, archive, days, tz, clock
-        self.max_orders, self.max_lines = MAX_ORDERS_PER_RUN, MAX_LINES_PER_RUN
 
     # -- when ------------------------------------------------------------------
     def due(self) -> bool:
@@ -87,14 +78,11 @@ class Archiver:
 
     # -- archive ---------------------------------------------------------------
     def run(self) -> ArchiveReport:
-        """Finish what a crash left, then move what is due: the oldest slice of it (see MAX_ORDERS_PER_RUN)."""
+        """Finish what a crash left, then move everything that is due."""
         report = ArchiveReport()
         self.finish(report)
         cutoff = self.clock() - timedelta(days=self.days)
         picks = self._due_orders(cutoff)
-        more = len(picks) > self.max_orders
-        if more:
-            picks = dict(sorted(picks.items(), key=lambda kv: kv[1].order.created_at)[:self.max_orders])
         if picks:
             shown = self.main.read_editable()
             layout = Layout.from_header(ORDERS_TAB, shown.header)
@@ -103,11 +91,9 @@ class Archiver:
             moves = [(oid, self._year_tab(ORDERS, s.order.created_at)) for oid, s in picks.items()
                      if oid not in report.waiting]
             self.j.begin_archiving(moves)
-        more |= len(self.j.audit_lines_to_archive(cutoff.isoformat(), self.max_lines)) >= self.max_lines
+        self.j.audit_lines_to_archive(cutoff.isoformat())
         self.finish(report)
-        report.more = more
-        if not more:  # otherwise still due: the next cycle moves the next slice
-            self.j.kv_set("archive:last_run", self.clock().isoformat())
+        self.j.kv_set("archive:last_run", self.clock().isoformat())
         if report.archived or report.audit_lines:
             self.j.audit(None, "archive run", "", report.summary(), "truecraft",
                          detail=f"Moved to {self.archive.describe()}: " + ", ".join(report.archived)[:3000])

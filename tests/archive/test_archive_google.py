@@ -231,24 +231,3 @@ def test_every_row_of_a_full_grid_can_move(g):
     # then they moved anyway, and Orders keeps its header and a blank row
     assert sorted(report.archived) == ["TC-1", "TC-2", "TC-3"] and g.orders() == []
     assert g.standin.values(g.sid, ORDERS)[0][0] == "Order ID"
-
-
-def test_a_big_backlog_moves_in_slices_over_several_cycles(g):
-    # given three closed old orders and an archiver that moves at most two per run
-    r = g.runner
-    seed(r)
-    r.journal.set_fields("TC-3", source="truecraft", push=True, status="MERGED")
-    r.watch()
-    r.archiver.max_orders = 2
-    # when the daily run comes round
-    make_due(r)
-    first = r.watch().archive
-    # then the two oldest moved, the run says more is to come, and it is still due
-    assert sorted(first.archived) == ["TC-1", "TC-2"] and first.more
-    assert r.archiver.due()
-    # when the next cycle runs
-    second = r.watch().archive
-    # then the rest moved, each order is in exactly one place, and the day's run is done
-    assert second.archived == ["TC-3"] and not second.more
-    assert sorted(g.archived()) == ["TC-1", "TC-2", "TC-3"] and g.orders() == ["TC-4", "TC-5"]
-    assert not r.archiver.due()
