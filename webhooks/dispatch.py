@@ -45,7 +45,10 @@ class WebhooksFirst(ThreadedTaskDispatcher):
         """Queue a channel whose next request is complete: deliveries to the urgent queue."""
         with self.lock:
             (self.urgent if _is_webhook(task) else self.queue).append(task)
-            self.queue_cv.notify_all()  # a thread waiting for its turn at "other" work must re-check
+            # One idle thread is enough: idle threads are alike, and one that may not take "other"
+            # work yet waits for its turn with a timeout. Waking all eight on every poll of a flood
+            # was GIL contention of its own.
+            self.queue_cv.notify()
             waiting = len(self.urgent) + len(self.queue)
         now = time.monotonic()
         if waiting > len(self.threads) and now - self._depth_logged >= DEPTH_LOG_SECONDS:
@@ -80,7 +83,7 @@ class WebhooksFirst(ThreadedTaskDispatcher):
                 if other:
                     with self.lock:
                         self.other_busy -= 1
-                        self.queue_cv.notify_all()
+                        self.queue_cv.notify()  # an "other" slot is free: one waiter may take it
 
     def shutdown(self, cancel_pending: bool = True, timeout: float = 5) -> bool:
         """Waitress's shutdown; pending deliveries are cancelled with the rest when asked."""
