@@ -23,7 +23,8 @@ from sheets.local_backend import LocalWorkbookBackend
 from tests.foundation.factories import make_order
 from tests.fulfilment.helpers import FakePlatform
 from tests.labels.test_label_flow import type_cells
-from tests.standin.easypost import TEST_KEY, EasyPostStandin
+from tests.labels.test_labels_standins import env
+from tests.standin.easypost import EasyPostStandin
 from tests.standin.sheets_server import SheetsStandin
 
 T0 = datetime(2026, 12, 4, 9, 0, tzinfo=timezone.utc)
@@ -35,12 +36,6 @@ class Clock:
 
     def __call__(self):
         return self.now
-
-
-def env(easypost) -> dict:
-    return {"EASYPOST_API_KEY": TEST_KEY, "EASYPOST_API_URL": f"{easypost.url}/v2",
-            "TRUECRAFT_SHIP_FROM": "Clay & Co, 388 Townsend St, San Francisco, CA, 94107, US, 415-555-0100",
-            "TRUECRAFT_DEFAULT_PARCEL": "12 oz 9x6x2 in"}
 
 
 @pytest.fixture()

@@ -15,7 +15,8 @@ from core.journal import Journal
 from sheet_schema.tabs import AUDIT_LOG, ORDERS
 from sheets.local_backend import LocalWorkbookBackend
 from tests.e2e.test_fulfil_e2e import _shopify_order, _type
-from tests.standin.easypost import TEST_KEY, EasyPostStandin
+from tests.labels.test_labels_standins import env as label_env
+from tests.standin.easypost import EasyPostStandin
 from tests.standin.shopify_server import ShopifyStandin
 from tests.standin.square_server import TOKEN, SquareStandin, make_order
 
@@ -27,9 +28,7 @@ def world(tmp_path):
     shop, square, easypost = ShopifyStandin().start(), SquareStandin().start(), EasyPostStandin().start()
     env = {"SHOPIFY_SHOP": "standin", "SHOPIFY_ACCESS_TOKEN": shop.token, "SHOPIFY_API_URL": shop.url,
            "SQUARE_ACCESS_TOKEN": TOKEN, "SQUARE_API_URL": square.url, "SQUARE_LOCATION_IDS": "LOC1",
-           "SQUARE_INVOICES": "off", "EASYPOST_API_KEY": TEST_KEY, "EASYPOST_API_URL": f"{easypost.url}/v2",
-           "TRUECRAFT_SHIP_FROM": "Clay & Co, 388 Townsend St, San Francisco, CA, 94107, US, 415-555-0100",
-           "TRUECRAFT_DEFAULT_PARCEL": "12 oz 9x6x2 in"}
+           "SQUARE_INVOICES": "off", **label_env(easypost)}
     settings = Settings(env=env, db=str(tmp_path / "j.db"), workbook=str(tmp_path / "t.xlsx"))
     # Shopify's cost bucket refills while the client waits (the stand-in's clock moves only then)
     policy = RetryPolicy(attempts=3, base=1.0, cap=1.0, timeout=5.0, sleep=shop.restore)
