@@ -54,6 +54,11 @@ def _numbered(a: str, b: str) -> bool:
     return not (a + b).isalpha()  # names are already reduced to lower-case letters and digits
 
 
+def _typo(a: str, b: str, sim: float) -> bool:
+    """A slip of the keyboard: very close by Jaro-Winkler, or one edit (two in a long name)."""
+    return sim >= 0.92 or OSA.distance(a, b) <= (1 if min(len(a), len(b)) <= 5 else 2)
+
+
 @lru_cache(maxsize=200_000)
 def first_level(a: str, b: str) -> int:
     """Level of two given names: exact, nickname, initial, typo, similar, different."""
@@ -68,7 +73,7 @@ def first_level(a: str, b: str) -> int:
     if _numbered(a, b):
         return 6
     sim = _jw(a, b)
-    if sim >= 0.92 or OSA.distance(a, b) <= (1 if min(len(a), len(b)) <= 5 else 2):
+    if _typo(a, b, sim):
         return 4
     return 5 if sim >= 0.80 else 6
 
@@ -85,7 +90,7 @@ def last_level(a: str, b: str) -> int:
     if _numbered(a, b):
         return 5
     sim = _jw(a, b)
-    if sim >= 0.92 or OSA.distance(a, b) <= (1 if min(len(a), len(b)) <= 5 else 2):
+    if _typo(a, b, sim):
         return 2
     return 4 if sim >= 0.80 else 5
 
