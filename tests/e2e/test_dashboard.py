@@ -79,7 +79,9 @@ def test_libreoffice_computes_the_same_figures_from_the_formulas(demo, tmp_path)
         assert float(shown) == float(stored.cell(row=row, column=2).value), key
 
 
-def test_google_dashboard_has_the_same_figures_as_live_formulas(tmp_path):
+@pytest.fixture()
+def google(tmp_path):
+    """(stand-in, spreadsheet id, backend) with the workbook laid out, on the Sheets stand-in."""
     from tests.standin.sheets_server import SheetsStandin
 
     standin = SheetsStandin().start()
@@ -89,58 +91,43 @@ def test_google_dashboard_has_the_same_figures_as_live_formulas(tmp_path):
                                       budget_per_minute=1000, policy=RetryPolicy(attempts=2, base=0, cap=0,
                                                                                  timeout=10, sleep=lambda s: None))
         backend.init_layout(WORKBOOK)
-        journal = Journal(tmp_path / "j.db")
-        journal.upsert_many([make_order("1")])
-        SheetSync(journal, backend).flush()
-        journal.close()
-        sheet = standin.sheet(sid, DASHBOARD)
-        for key, row in ROW.items():
-            formula = sheet.lookup(row - 1, 1).get("v", {}).get("formulaValue", "")
-            assert formula.startswith("=") and "TEXT(" not in formula, key
-        money = sheet.lookup(ROW["saved_all"] - 1, 1)["fmt"]["numberFormat"]
-        assert money == {"type": "CURRENCY", "pattern": '"$"#,##0.00'}
-        # and init again changes nothing on the Dashboard
-        assert not any("Dashboard" in d for d in backend.init_layout(WORKBOOK))
+        yield standin, sid, backend
     finally:
         standin.stop()
 
 
-def test_google_dashboard_links_a_print_of_each_tab_with_the_print_setup(tmp_path):
+def test_google_dashboard_has_the_same_figures_as_live_formulas(google, tmp_path):
+    standin, sid, backend = google
+    journal = Journal(tmp_path / "j.db")
+    journal.upsert_many([make_order("1")])
+    SheetSync(journal, backend).flush()
+    journal.close()
+    sheet = standin.sheet(sid, DASHBOARD)
+    for key, row in ROW.items():
+        formula = sheet.lookup(row - 1, 1).get("v", {}).get("formulaValue", "")
+        assert formula.startswith("=") and "TEXT(" not in formula, key
+    money = sheet.lookup(ROW["saved_all"] - 1, 1)["fmt"]["numberFormat"]
+    assert money == {"type": "CURRENCY", "pattern": '"$"#,##0.00'}
+    # and init again changes nothing on the Dashboard
+    assert not any("Dashboard" in d for d in backend.init_layout(WORKBOOK))
+
+
+def test_google_dashboard_links_a_print_of_each_tab_with_the_print_setup(google):
     # Google's API stores no print settings; the Dashboard links each tab's PDF export with them
-    from tests.standin.sheets_server import SheetsStandin
-
-    standin = SheetsStandin().start()
-    try:
-        sid = standin.create_spreadsheet("TrueCraft")
-        backend = GoogleSheetsBackend(sid, standin.write_service_account_file(tmp_path / "sa.json"), standin.url,
-                                      budget_per_minute=1000, policy=RetryPolicy(attempts=2, base=0, cap=0,
-                                                                                 timeout=10, sleep=lambda s: None))
-        backend.init_layout(WORKBOOK)
-        sheet = standin.sheet(sid, DASHBOARD)
-        links = [sheet.lookup(r, 3).get("v", {}).get("formulaValue", "") for r in (3, 4, 5)]
-        for tab, link in zip(("Orders", "Duplicates", "Dashboard"), links):
-            gid = standin.sheet(sid, tab).sheet_id
-            assert f"/d/{sid}/export?format=pdf&gid={gid}&portrait=false&fitw=true&fzr=true" in link, tab
-            assert link.endswith(f',"{tab}")'), tab
-    finally:
-        standin.stop()
+    standin, sid, _ = google
+    sheet = standin.sheet(sid, DASHBOARD)
+    links = [sheet.lookup(r, 3).get("v", {}).get("formulaValue", "") for r in (3, 4, 5)]
+    for tab, link in zip(("Orders", "Duplicates", "Dashboard"), links):
+        gid = standin.sheet(sid, tab).sheet_id
+        assert f"/d/{sid}/export?format=pdf&gid={gid}&portrait=false&fitw=true&fzr=true" in link, tab
+        assert link.endswith(f',"{tab}")'), tab
 
 
-def test_google_formulas_are_sent_with_separators_every_locale_reads(tmp_path):
+def test_google_formulas_are_sent_with_separators_every_locale_reads(google):
     # Google rejects ',' between arguments in decimal-comma locales (de_DE, tr_TR) and takes ';' in all
-    from tests.standin.sheets_server import SheetsStandin
-
-    standin = SheetsStandin().start()
-    try:
-        sid = standin.create_spreadsheet("TrueCraft")
-        backend = GoogleSheetsBackend(sid, standin.write_service_account_file(tmp_path / "sa.json"), standin.url,
-                                      budget_per_minute=1000, policy=RetryPolicy(attempts=2, base=0, cap=0,
-                                                                                 timeout=10, sleep=lambda s: None))
-        backend.init_layout(WORKBOOK)
-        rules = standin.sheet(sid, "Orders").conditional_formats
-        formulas = [r["booleanRule"]["condition"]["values"][0]["userEnteredValue"] for r in rules]
-        assert all("," not in f.replace('","', "") for f in formulas if "(" in f), formulas
-        # the stand-in stores ',' as en_US does; TrueCraft reads that as the same formula: no churn
-        assert backend.init_layout(WORKBOOK) == []
-    finally:
-        standin.stop()
+    standin, sid, backend = google
+    rules = standin.sheet(sid, "Orders").conditional_formats
+    formulas = [r["booleanRule"]["condition"]["values"][0]["userEnteredValue"] for r in rules]
+    assert all("," not in f.replace('","', "") for f in formulas if "(" in f), formulas
+    # the stand-in stores ',' as en_US does; TrueCraft reads that as the same formula: no churn
+    assert backend.init_layout(WORKBOOK) == []
