@@ -44,6 +44,12 @@ def _address_overlap(a: Features, b: Features) -> bool:
     return parts.house in (1, 2) or parts.street in (1, 2, 3) or parts.postcode == 1
 
 
+def _contact_details(a: Features, b: Features) -> bool:
+    """Either order carries a phone or an e-mail, or both come from accounts of one shop."""
+    return bool(a.phone or b.phone or a.email or b.email
+                or (a.buyer and b.buyer and a.buyer.split(":")[0] == b.buyer.split(":")[0]))
+
+
 def surely_apart(a: Features, b: Features) -> bool:
     """True when verdict() is SKIP whatever the other fields say: a cheap test before a full comparison.
 
@@ -53,8 +59,7 @@ def surely_apart(a: Features, b: Features) -> bool:
     """
     if (a.email and a.email == b.email) or (a.buyer and a.buyer == b.buyer):
         return False
-    same_shop = a.buyer and b.buyer and a.buyer.split(":")[0] == b.buyer.split(":")[0]
-    if not (a.phone or b.phone or a.email or b.email or same_shop):
+    if not _contact_details(a, b):
         return False
     if mirrored(a, b):
         return False  # one sale seen on two channels: always shown
@@ -70,7 +75,7 @@ def verdict(a: Features, b: Features, v: tuple[int, ...]) -> tuple[str, str]:
     if v[IDX["first"]] == DIFFERENT_FIRST and not confirmed:
         if _gift(a, b):
             return SKIP, ""
-        if a.phone or b.phone or a.email or b.email or v[IDX["buyer"]] == 2:
+        if _contact_details(a, b):
             # Someone typed this order's contact details, and with them her own first name: a
             # clearly different one is another person (a shared landline too). Only records with
             # no contact details at all (imports, fair sales, FEBRL) leave it open.
