@@ -73,7 +73,8 @@ class Archiver:
 
     def unfinished(self) -> bool:
         """A move a crash interrupted (or a bring-back asked for) is still to be finished."""
-        busy = self.j.execute("SELECT COUNT(*) FROM archive WHERE state<>'archived'").fetchone()[0]
+        # Asked every cycle: an indexed lookup of the few moves in flight, not a count of the archive.
+        busy = self.j.execute("SELECT 1 FROM archive WHERE state IN ('archiving', 'restoring') LIMIT 1").fetchone()
         return bool(busy or self.j.execute("SELECT 1 FROM audit WHERE in_sheet=3 LIMIT 1").fetchone())
 
     # -- archive ---------------------------------------------------------------

@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS owed (seq INTEGER PRIMARY KEY, created INTEGER NOT NU
 CREATE TABLE IF NOT EXISTS archive (
     seq INTEGER PRIMARY KEY, state TEXT NOT NULL, tab TEXT NOT NULL, at TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS archive_by_state ON archive (state);
 CREATE TABLE IF NOT EXISTS quarantine (
     platform TEXT NOT NULL, platform_order_id TEXT NOT NULL, reason TEXT NOT NULL,
     raw TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (platform, platform_order_id)
