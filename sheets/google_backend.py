@@ -117,6 +117,8 @@ class GoogleSheetsBackend(SheetBackend):
         self._titles: dict[str, int] = {}
         self._headers: dict[str, list[str]] = {}  # header rows from the latest read, for appends
         self.last_append = AppendReport()
+        # the key columns read right before the latest write: the watch reader checks its expected Order IDs
+        self.last_fresh: dict[str, TabData] = {}
         self.layout_epoch = 0  # bumped when a write finds a header row changed since the cycle's read
 
     def describe(self) -> str:
@@ -210,10 +212,11 @@ class GoogleSheetsBackend(SheetBackend):
         sh = self.spreadsheet
         updates, appends = batch.updates, batch.appends
         check = sorted(set(keyed_tabs(updates)) | {t for t, rows in appends.items() if rows})
+        self.last_fresh = {}
         if check:
             # One read right before writing (headers, keys; small tabs whole): a sort or a moved
             # column during this cycle can't send a value to another order or another column.
-            fresh = fresh_for_write(self, check)
+            fresh = self.last_fresh = fresh_for_write(self, check)
             updates, appends = remap_to_headers(updates, appends, self._headers, fresh)
             for tab, data in fresh.items():
                 if data.exists and data.header:

@@ -204,7 +204,12 @@ class SheetSync:
         if unconfirmed:  # until marked: a crash now means "these lines may be in the tab already"
             self.journal.kv_set("sheet:audit_unconfirmed", "1")
         if not batch.is_empty():
-            self.backend.write(batch)
+            try:
+                self.backend.write(batch)
+            except Exception:
+                if self.reader is not None:  # rows may have landed anyway: read the Order IDs whole next time
+                    self.reader.ids.sure = False
+                raise
             if self.reader is not None:
                 self.reader.after_write(batch)
             self._audit_lost_answers()

@@ -27,7 +27,8 @@ from sheet_schema.tabs import AUDIT_LOG, CUSTOMERS, DUPLICATES, ORDERS
 from sheets.base import TabData
 from sheets.prewrite import SCHEMA, TabsChanged
 from sheets.rows import SHEET_TIME, Layout
-from sheets.watch_rows import SWEEP_ROWS, WindowPlan, windows
+from sheets.watch_ids import RowIds
+from sheets.watch_rows import SWEEP_ROWS, TAIL_ROWS, WindowPlan, windows
 
 # Column keys a cycle reads from the big tabs (the key first).
 WATCHED = {
@@ -37,6 +38,7 @@ WATCHED = {
 UNREAD = frozenset({AUDIT_LOG})  # appended to, never read back by a cycle
 BELIEVED = frozenset({CUSTOMERS, DUPLICATES})  # service cells known from our own writes
 HEADER_SECONDS = 300.0
+IDS_DIFFER = "ids"  # a read's Order IDs were not the expected ones: read again with the column whole
 
 
 class WatchReader:
@@ -49,10 +51,12 @@ class WatchReader:
         self.headers_at: float | None = None
         self.believed: dict[str, TabData] = {}
         self.epoch = getattr(backend, "layout_epoch", 0)
-        # Orders rows: the Order IDs of the last read, the open orders' IDs (set by SheetSync), the sweep
+        # Orders rows: the Order ID expected on each row (from the last read, kept in step with our own
+        # writes), whether it can be trusted (else the next read takes the column whole), the open
+        # orders' IDs (set by SheetSync), the sweep
         self.hot: Callable[[], set[str]] | None = None
-        self.row_ids: list[str] | None = None
-        self.sweep_at, self.sweep_rows = 1, SWEEP_ROWS
+        self.ids = RowIds()
+        self.sweep_at, self.sweep_rows, self.tail_rows = 1, SWEEP_ROWS, TAIL_ROWS
         # Single cells people type into outside the big tabs ((tab, "H11"): the archive's Bring back cell),
         # read in the same request; their values land in cell_values.
         self.cells: list[tuple[str, str]] = []
@@ -61,14 +65,16 @@ class WatchReader:
     def forget(self, rows: bool = True) -> None:
         """Read headers and the believed tabs afresh next time (the layout may have changed).
 
-        rows=False keeps the Order IDs of the last read, so the next Orders read is still
-        windowed (the slower check: the sweep already covers every row's editable cells, and
-        reading them all again cost 5 MB at 50,000 orders).
+        rows=False keeps the Order IDs of the last read, so the next Orders read still reads
+        editable cells in windows (the slower check: the sweep already covers every row's
+        editable cells, and reading them all again cost 5 MB at 50,000 orders); the Order ID
+        column itself is read whole.
         """
         self.headers_at = None
         self.believed.clear()
+        self.ids.sure = False
         if rows:
-            self.row_ids = None
+            self.ids.forget()
 
     def read(self, names: list[str]) -> dict[str, TabData]:
         """The cycle's read: editable ranges of the big tabs, small tabs whole, service tabs not at all."""
@@ -78,8 +84,10 @@ class WatchReader:
         stale = self.headers_at is None or self.clock() - self.headers_at >= self.header_seconds
         if stale or any(n not in self.headers for n in names):
             self.read_headers(names)
-        for attempt in range(2):
+        for attempt in range(3):
             out, moved = self._read_once(names)
+            if moved == IDS_DIFFER:
+                continue  # rows deleted, inserted or sorted: the column is read whole this time
             if not moved:
                 break
             self.read_headers(names)  # a header cell no longer matches: people moved columns
@@ -107,7 +115,7 @@ class WatchReader:
         self.headers = {n: (v or [[]])[0] for n, v in zip(present, values)}
         self.headers_at = self.clock()
 
-    def _read_once(self, names: list[str], whole: bool = False) -> tuple[dict[str, TabData], bool]:
+    def _read_once(self, names: list[str], whole: bool = False) -> tuple[dict[str, TabData], bool | str]:
         for _ in range(2):
             try:
                 return self._read_plan(names, whole)
@@ -115,7 +123,7 @@ class WatchReader:
                 self.read_headers(names)
         return self._read_plan(names, whole)
 
-    def _read_plan(self, names: list[str], whole: bool) -> tuple[dict[str, TabData], bool]:
+    def _read_plan(self, names: list[str], whole: bool) -> tuple[dict[str, TabData], bool | str]:
         titles = self.backend.tab_titles()
         out = {n: TabData(n, [], exists=False) for n in names if n not in titles}
         plans: list[tuple[str, Any]] = []
@@ -147,9 +155,14 @@ class WatchReader:
         i, moved = 0, False
         for name, spans in plans:
             if isinstance(spans, WindowPlan):
-                out[name], ok = spans.assemble(values[i:i + spans.size()])
+                data, ok = spans.assemble(values[i:i + spans.size()])
                 i += spans.size()
+                if data is None:  # not the Order IDs expected: ask again, the column whole
+                    self.ids.sure = False
+                    if ok:
+                        return out, IDS_DIFFER
                 moved = moved or not ok
+                out[name] = data or TabData(name, [])
                 continue
             if spans is None:
                 out[name] = TabData(name, values[i])
@@ -163,26 +176,20 @@ class WatchReader:
             moved = moved or not ok
             out[name] = self._fill(data) if name in BELIEVED else data
         if not moved:
-            self._remember_rows(out.get(ORDERS))
+            plan = next((p for n, p in plans if n == ORDERS), None)
+            self.ids.remember(out.get(ORDERS), not isinstance(plan, WindowPlan) or plan.expected is None)
             self.sweep_at = sweep_next
         return out, moved
 
     def _window_plan(self, name: str, header: list[str]) -> tuple[WindowPlan, int] | None:
         """Orders on a long tab: the editable cells of open orders' rows and a sweep, not of every row."""
-        if name != ORDERS or self.hot is None or self.row_ids is None or len(self.row_ids) - 1 <= self.sweep_rows:
+        ids = self.ids.rows
+        if name != ORDERS or self.hot is None or ids is None or len(ids) - 1 <= self.sweep_rows:
             return None
         positions = Layout.from_header(SCHEMA[name], header).positions
-        wins, sweep_next = windows(self.row_ids, self.hot(), self.sweep_at, self.sweep_rows)
+        wins, sweep_next = windows(ids, self.hot(), self.sweep_at, self.sweep_rows, self.tail_rows)
         spans = _runs(sorted(positions[k] for k in WATCHED[name][1:]))
-        return WindowPlan(name, header, positions["order_id"], spans, wins, len(self.row_ids)), sweep_next
-
-    def _remember_rows(self, data: TabData | None) -> None:
-        """The Order ID of every row, for the next cycle's windows."""
-        if data is None or not data.exists:
-            self.row_ids = None
-            return
-        col = Layout.from_header(SCHEMA[ORDERS], data.header).positions.get("order_id")
-        self.row_ids = None if col is None else data.key_values(col)
+        return WindowPlan(name, header, positions["order_id"], spans, wins, self.ids.expected()), sweep_next
 
     def _fill(self, data: TabData) -> TabData:
         """Service cells of a partly read tab, from the believed copy, row by row by key."""
@@ -206,7 +213,8 @@ class WatchReader:
         return filled
 
     def after_write(self, batch: Any) -> None:
-        """Keep the believed copies in step with what was just written."""
+        """Keep the believed copies, and the Order IDs expected on each row, in step with what was just written."""
+        self.ids.after_write(batch, self.backend, getattr(self.backend, "layout_epoch", 0) == self.epoch)
         for run in batch.updates:
             data = self.believed.get(run.tab)
             if data is None:
@@ -219,6 +227,7 @@ class WatchReader:
         for tab, rows in batch.appends.items():
             if tab in self.believed:
                 self.believed[tab].rows.extend([_text(v) for v in r] for r in rows)
+
 
 
 def _text(value: Any) -> str:

@@ -1,17 +1,21 @@
-"""Which Orders rows a cycle reads the editable cells of: open orders every cycle, the rest in a sweep.
+"""Which Orders rows a cycle reads: open orders every cycle, the rest in a sweep, and their Order IDs only.
 
 A year of a busy shop is mostly shipped orders that nobody edits any more. Reading
 their Status, Carrier, Tracking #, Ship To, Linked Orders and Notes every 10 s was
-most of a cycle's bytes (about 100 bytes a row). So a cycle reads:
-- the Order ID column, whole (rows are found by Order ID; deleted rows are seen at once);
-- the editable cells of the rows holding open orders (not FULFILLED, CANCELLED or MERGED)
-  or orders with changes still to write, as a few row windows;
-- the editable cells of SWEEP_ROWS further rows, a window that moves down the tab each
-  cycle, so an edit on a shipped order is seen within (rows / SWEEP_ROWS) cycles:
-  at 50,000 rows, 25 cycles (about 4 minutes);
-- the editable cells of any row added since the last cycle.
-Windows come from the previous cycle's Order ID column; if people sorted in between,
-this cycle's Order IDs still say whose cells were read, and the next cycle aims right.
+most of a cycle's bytes (about 100 bytes a row), and then the Order ID column read
+whole (50,000 cells at 50,000 orders) was most of what remained. So a cycle reads,
+for a few row windows only, the Order ID and the editable cells:
+- of the rows holding open orders (not FULFILLED, CANCELLED or MERGED) or orders with
+  changes still to write;
+- of SWEEP_ROWS further rows, a window that moves down the tab each cycle, so an edit on
+  a shipped order is seen within (rows / SWEEP_ROWS) cycles: at 50,000 rows, 25 cycles;
+- of the last TAIL_ROWS rows and any row added since the last cycle.
+Windows come from the Order IDs the reader expects at each row (sheets/watch_read.py).
+The Order IDs read in the windows are compared with those: a deleted or inserted row
+anywhere shifts every row below it, so the tail no longer matches; a sort moves the open
+rows. Any difference means the Order ID column is read whole, as a second request of the
+same cycle. A change that leaves every window and the tail as they were (a row dragged,
+or a range sorted, among shipped rows) is seen when the sweep reaches it.
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from sheets.base import TabData
 from sheets.rows import DEFAULT_STATUS
 
 SWEEP_ROWS = 2000
+TAIL_ROWS = 50  # the last rows' Order IDs, every cycle: a deleted or inserted row anywhere above moves them
 MAX_WINDOWS = 20  # a GET's URL stays short: windows x column spans ranges
 GAP = 25  # open rows this close together are read as one window
 CLOSED = frozenset({"FULFILLED", "CANCELLED", "MERGED"})
@@ -32,15 +37,16 @@ def is_hot(s: Any) -> bool:
     return (s.fields.get("status") or DEFAULT_STATUS[s.order.state]) not in CLOSED or s.rev != s.sheet_rev
 
 
-def windows(ids: list[str], hot: set[str], sweep_at: int, sweep_rows: int = SWEEP_ROWS
-            ) -> tuple[list[tuple[int, int]], int]:
-    """0-based inclusive row windows (row 0 is the header) and where the next sweep starts."""
+def windows(ids: list[str], hot: set[str], sweep_at: int, sweep_rows: int = SWEEP_ROWS,
+            tail_rows: int = TAIL_ROWS) -> tuple[list[tuple[int, int]], int]:
+    """0-based inclusive row windows (row 0 is the header; the last one is open-ended, -1) and the next sweep start."""
     n = len(ids)
     if n <= 1:
-        return [], 1
+        return [(1, -1)], 1
     start = sweep_at if 1 <= sweep_at < n else 1
     end = min(n - 1, start + sweep_rows - 1)
-    spans = sorted([(r, r) for r in range(1, n) if ids[r] in hot] + [(start, end)])
+    tail = max(1, n - tail_rows)
+    spans = sorted([(r, r) for r in range(1, n) if ids[r] in hot] + [(start, end), (tail, n - 1)])
     merged: list[tuple[int, int]] = []
     for a, b in spans:
         if merged and a <= merged[-1][1] + GAP + 1:
@@ -50,22 +56,30 @@ def windows(ids: list[str], hot: set[str], sweep_at: int, sweep_rows: int = SWEE
     while len(merged) > MAX_WINDOWS:  # join the two windows with the smallest gap between them
         i = min(range(len(merged) - 1), key=lambda k: merged[k + 1][0] - merged[k][1])
         merged[i:i + 2] = [(merged[i][0], merged[i + 1][1])]
+    merged[-1] = (merged[-1][0], -1)  # the tail runs on: rows added since the last cycle
     return merged, end + 1
 
 
 class WindowPlan:
-    """The ranges of one windowed Orders read, and how to put the answer back together."""
+    """The ranges of one windowed Orders read, and how to put the answer back together.
+
+    `expected` is the Order ID the reader expects on each row: given, the Order IDs are read
+    in the windows only and checked against it; None, the Order ID column is read whole.
+    """
 
     def __init__(self, name: str, header: list[str], id_col: int, spans: list[tuple[int, int]],
-                 wins: list[tuple[int, int]], height: int) -> None:
+                 wins: list[tuple[int, int]], expected: list[str] | None) -> None:
         self.name, self.header, self.id_col, self.spans = name, header, id_col, spans
-        self.wins = wins + [(height, -1)]  # -1: open-ended, the rows added since the last read
+        self.wins, self.expected = wins, expected
 
     def ranges(self) -> list[str]:
-        """Order ID column whole; per editable span its header cells, then each window."""
+        """Order ID header cell and windows (or the column whole); per editable span its header cells and windows."""
         q, letter = quote_tab(self.name), col_letter
-        out = [f"{q}!{letter(self.id_col)}1:{letter(self.id_col)}"]
-        for a, b in self.spans:
+        out = []
+        for a, b in [(self.id_col, self.id_col)] + self.spans:
+            if a == self.id_col and self.expected is None:
+                out.append(f"{q}!{letter(a)}1:{letter(a)}")
+                continue
             out.append(f"{q}!{letter(a)}1:{letter(b)}1")
             for r1, r2 in self.wins:
                 end = "" if r2 < 0 else str(r2 + 1)
@@ -74,38 +88,69 @@ class WindowPlan:
 
     def size(self) -> int:
         """How many ranges ranges() returns."""
-        return 1 + len(self.spans) * (1 + len(self.wins))
+        per = 1 + len(self.wins)
+        return (1 if self.expected is None else per) + len(self.spans) * per
 
-    def assemble(self, parts: list[list[list[str]]]) -> tuple[TabData, bool]:
-        """A sparse TabData; False when a header cell no longer matches (people moved columns)."""
-        ids = parts[0]
-        height = max(len(ids), 1)
-        width = max(len(self.header), max(b + 1 for _, b in self.spans), self.id_col + 1)
-        read = frozenset(r for r1, r2 in self.wins for r in range(r1, (height - 1 if r2 < 0 else r2) + 1)
+    def assemble(self, parts: list[list[list[str]]]) -> tuple[TabData | None, bool]:
+        """A sparse TabData, or None when the Order IDs read differ from the expected ones; False: a header moved."""
+        k, wins = 1, self.wins
+        if self.expected is None:
+            ids = [(v[0] if v else "").strip() for v in parts[0][1:]]
+            head = (parts[0] or [[]])[0]
+            keys = ids
+        else:
+            head = (parts[0] or [[]])[0]
+            keys = self._checked(parts[1:1 + len(wins)])
+            k += len(wins)
+            if keys is None:
+                return None, _cell(head, 0) == _cell(self.header, self.id_col)
+        height = len(keys) + 1
+        ok = _cell(head, 0) == _cell(self.header, self.id_col)
+        read = frozenset(r for r1, r2 in wins for r in range(r1, (height - 1 if r2 < 0 else r2) + 1)
                          if 1 <= r < height)
-        # Rows outside the windows hold only their Order ID (short rows read as blank further
-        # right): a full-width row for each of 50,000 rows cost more than the rest of the cycle.
-        narrow = self.id_col + 1
-        rows = [[""] * (width if r in read else narrow) for r in range(height)]
+        width = max(len(self.header), max(b + 1 for _, b in self.spans), self.id_col + 1)
+        rows = _narrow_rows(keys, self.id_col)
         rows[0] = list(self.header) + [""] * (width - len(self.header))
-        ok = ((ids[0][0] if ids and ids[0] else "").strip() == rows[0][self.id_col].strip())
-        keys = [rows[0][self.id_col].strip()]
-        for r, values in enumerate(ids[1:], start=1):
-            value = values[0] if values else ""
-            rows[r][self.id_col] = value
-            keys.append(value.strip())
-        k = 1
+        for r in read:  # only the rows read get full width: 50,000 wide rows cost more than the read
+            rows[r] = rows[r] + [""] * (width - len(rows[r]))
         for a, b in self.spans:
             got = (parts[k] or [[]])[0]
             k += 1
-            ok = ok and all((got[c - a] if c - a < len(got) else "").strip() == rows[0][c].strip()
-                            for c in range(a, b + 1))
-            for r1, _ in self.wins:
+            ok = ok and all(_cell(got, c - a) == _cell(rows[0], c) for c in range(a, b + 1))
+            for r1, _ in wins:
                 for i, values in enumerate(parts[k]):
                     if r1 + i < height:
-                        for c, value in enumerate(values[:b - a + 1]):
-                            rows[r1 + i][a + c] = value
+                        rows[r1 + i][a:a + len(values[:b - a + 1])] = values[:b - a + 1]
                 k += 1
         cols = frozenset(c for a, b in self.spans for c in range(a, b + 1))
         return TabData(self.name, rows, read_cols=frozenset({self.id_col}), row_cols=cols, rows_read=read,
-                       keys=keys), ok
+                       keys=[_cell(self.header, self.id_col)] + keys), ok
+
+    def _checked(self, parts: list[list[list[str]]]) -> list[str] | None:
+        """Every row's Order ID (row 1 first): the expected ones, if each one read matches; else None."""
+        expected = self.expected
+        keys = list(expected[1:])
+        for (r1, r2), got in zip(self.wins, parts):
+            last = len(expected) - 1 if r2 < 0 else r2
+            for i in range(max(len(got), last - r1 + 1)):
+                r = r1 + i
+                value = (got[i][0] if i < len(got) and got[i] else "").strip()
+                if r < len(expected):
+                    if value != expected[r]:
+                        return None  # a row deleted, inserted or sorted: read the column whole
+                elif i < len(got):
+                    keys.append(value)  # a row added at the end since the last cycle
+        return keys
+
+
+def _cell(row: list[str], i: int) -> str:
+    """A cell of a read row, stripped ('' past its end)."""
+    return row[i].strip() if i < len(row) else ""
+
+
+def _narrow_rows(keys: list[str], id_col: int) -> list[list[str]]:
+    """A header placeholder and one row per key holding only its Order ID (cells right of it read as blank)."""
+    if id_col == 0:
+        return [[]] + [[k] for k in keys]
+    pad = [""] * id_col
+    return [[]] + [pad + [k] for k in keys]
