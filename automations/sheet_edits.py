@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from core.journal import StoredOrder
 from sheet_schema.tabs import ORDERS_TAB
 from sheets.rows import Layout, editable_values
+from sheets.watch_ids import row_index
 
 EDITABLE_KEYS = tuple(c.key for c in ORDERS_TAB.columns if c.editable)
 
@@ -40,24 +41,11 @@ def diff_sheet(layout: Layout, rows: list[list[str]], stored: dict[str, StoredOr
     `ids` is each row's Order ID, stripped, when the read already has them.
     """
     edits: list[Edit] = []
-    seen: set[str] = set()
-    dupes: list[str] = []
-    unknown: list[str] = []
     col = layout.positions.get("order_id")
     if ids is None or len(ids) != len(rows):
         ids = [(row[col].strip() if col is not None and col < len(row) else "") for row in rows]
-    first_row: dict[str, int] = {}
-    for r in range(1, len(ids)):
-        oid = ids[r]
-        if not oid:
-            continue
-        if oid in seen:
-            dupes.append(oid)
-            continue
-        seen.add(oid)
-        first_row[oid] = r
-        if oid not in stored:
-            unknown.append(oid)
+    first_row, dupes = row_index(ids)  # kept between cycles while the rows stay as they were
+    unknown = sorted(first_row.keys() - stored.keys(), key=first_row.__getitem__)
     check = range(1, len(rows)) if only_rows is None else sorted(r for r in only_rows if 0 < r < len(rows))
     keys = [(k, layout.positions[k]) for k in EDITABLE_KEYS if k in layout.positions]
     for r in check:
@@ -81,5 +69,5 @@ def diff_sheet(layout: Layout, rows: list[list[str]], stored: dict[str, StoredOr
             known = str(expected.get(key) or "").strip()
             if shown != known:
                 edits.append(Edit(oid, key, known, shown))
-    missing = tuple(sorted(written - seen, key=lambda o: int(o[3:])))
+    missing = tuple(sorted(written - first_row.keys(), key=lambda o: int(o[3:])))
     return SheetDiff(tuple(edits), missing, tuple(unknown), tuple(dupes))

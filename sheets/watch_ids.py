@@ -21,6 +21,28 @@ from sheets.prewrite import SCHEMA
 from sheets.rows import Layout
 
 
+_INDEX: list = [None, {}, ()]  # the last list indexed, its index, its copied IDs
+
+
+def row_index(keys: list[str]) -> tuple[dict[str, int], tuple[str, ...]]:
+    """Order ID -> first row (header excluded, blanks left out), and the IDs found on a second row.
+
+    Worked out again only for a new list: a steady cycle confirms the same list object, so the
+    pass over 50,000 rows is not made every 10 s.
+    """
+    if _INDEX[0] is not keys:
+        index: dict[str, int] = {}
+        copies: list[str] = []
+        for r in range(1, len(keys)):
+            oid = keys[r]
+            if oid and oid in index:
+                copies.append(oid)
+            elif oid:
+                index[oid] = r
+        _INDEX[:] = [keys, index, tuple(copies)]
+    return _INDEX[1], _INDEX[2]
+
+
 class RowIds:
     """Expected Order ID per row (row 0: the header cell), and whether it can be trusted."""
 
@@ -28,6 +50,10 @@ class RowIds:
         self.rows: list[str] | None = None
         self.sure = False
         self.whole_reads = 0  # how often the column was read whole (tests, benchmark)
+
+    def where(self) -> dict[str, int]:
+        """Order ID -> its first row."""
+        return {} if self.rows is None else row_index(self.rows)[0]
 
     def expected(self) -> list[str] | None:
         """The list a windowed read checks its Order IDs against; None: read the column whole."""

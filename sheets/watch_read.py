@@ -2,8 +2,9 @@
 
 Every tab read whole every 10 s grew with the shop's history (9.1 MB a cycle at
 10,000 orders, issue 16). A cycle now reads, in one values.batchGet:
-- Orders: the Order ID column and the editable columns (Status, Carrier, Tracking #,
-  Ship To, Linked Orders, Notes);
+- Orders: the Order ID and the editable columns (Status, Carrier, Tracking #, Ship To,
+  Linked Orders, Notes); on a long tab only for some row windows (sheets/watch_rows.py),
+  the Order IDs checked against the ones expected there (sheets/watch_ids.py);
 - Duplicates: the Pair and Decision columns;
 - the small tabs people type into (Manual Entry, SKU Map, Inventory, Bundles), whole.
 Audit Log and Customers are written only by TrueCraft: a cycle appends to them or
@@ -12,8 +13,21 @@ rewrites their rows from what it last wrote ("believed" copies), without reading
 Columns are found by header text. Each column range starts on row 1, so the header
 cell comes back with the column: when one no longer matches, the header rows are read
 again and the cycle reads again. Headers are also re-read every HEADER_SECONDS and
-whenever a write found a header row changed. Every CHECK_SECONDS the service-owned
-tabs are checked in full (sheets/sheet_check.py).
+whenever a write found a header row changed. Every TRUECRAFT_SHEET_CHECK_MINUTES the
+service-owned tabs are checked in full (sheets/sheet_check.py) and the Order ID column is
+read whole.
+
+What a cycle sees of Orders, and when (a long tab: more than SWEEP_ROWS rows):
+- at once (the same cycle, with a second request): a row deleted or inserted anywhere
+  (every row below shifts, the tail with them), a sort that moves an open order's row,
+  the last rows or the sweep's rows, an Order ID typed over in any of those rows, and
+  any edit in an open order's row;
+- within rows / SWEEP_ROWS cycles (25 cycles, about 4 minutes, at 50,000 rows; at the
+  latest on the slower check): an edit in a shipped order's row, rows sorted or dragged
+  among shipped rows without moving the last rows (a range sorted by hand), and a shipped
+  row's Order ID typed over or cleared (its order is then put back at the end).
+Until then the reader believes those rows hold what they held; writes are safe anyway,
+since each one re-aims every row by its Order ID just before writing (sheets/prewrite.py).
 """
 from __future__ import annotations
 
@@ -187,7 +201,7 @@ class WatchReader:
         if name != ORDERS or self.hot is None or ids is None or len(ids) - 1 <= self.sweep_rows:
             return None
         positions = Layout.from_header(SCHEMA[name], header).positions
-        wins, sweep_next = windows(ids, self.hot(), self.sweep_at, self.sweep_rows, self.tail_rows)
+        wins, sweep_next = windows(ids, self.hot(), self.sweep_at, self.sweep_rows, self.tail_rows, self.ids.where())
         spans = _runs(sorted(positions[k] for k in WATCHED[name][1:]))
         return WindowPlan(name, header, positions["order_id"], spans, wins, self.ids.expected()), sweep_next
 

@@ -38,7 +38,7 @@ def is_hot(s: Any) -> bool:
 
 
 def windows(ids: list[str], hot: set[str], sweep_at: int, sweep_rows: int = SWEEP_ROWS,
-            tail_rows: int = TAIL_ROWS) -> tuple[list[tuple[int, int]], int]:
+            tail_rows: int = TAIL_ROWS, where: dict[str, int] | None = None) -> tuple[list[tuple[int, int]], int]:
     """0-based inclusive row windows (row 0 is the header; the last one is open-ended, -1) and the next sweep start."""
     n = len(ids)
     if n <= 1:
@@ -46,7 +46,11 @@ def windows(ids: list[str], hot: set[str], sweep_at: int, sweep_rows: int = SWEE
     start = sweep_at if 1 <= sweep_at < n else 1
     end = min(n - 1, start + sweep_rows - 1)
     tail = max(1, n - tail_rows)
-    spans = sorted([(r, r) for r in range(1, n) if ids[r] in hot] + [(start, end), (tail, n - 1)])
+    if where is None:
+        hot_rows = [r for r in range(1, n) if ids[r] in hot]
+    else:  # the row of each open order from an index kept while the rows stay as they were, not a pass over all
+        hot_rows = [where[k] for k in hot if k in where]
+    spans = sorted([(r, r) for r in hot_rows] + [(start, end), (tail, n - 1)])
     merged: list[tuple[int, int]] = []
     for a, b in spans:
         if merged and a <= merged[-1][1] + GAP + 1:
@@ -94,18 +98,16 @@ class WindowPlan:
     def assemble(self, parts: list[list[list[str]]]) -> tuple[TabData | None, bool]:
         """A sparse TabData, or None when the Order IDs read differ from the expected ones; False: a header moved."""
         k, wins = 1, self.wins
+        head = (parts[0] or [[]])[0]
+        ok = _cell(head, 0) == _cell(self.header, self.id_col)
         if self.expected is None:
-            ids = [(v[0] if v else "").strip() for v in parts[0][1:]]
-            head = (parts[0] or [[]])[0]
-            keys = ids
+            keys = [_cell(self.header, self.id_col)] + [(v[0] if v else "").strip() for v in parts[0][1:]]
         else:
-            head = (parts[0] or [[]])[0]
             keys = self._checked(parts[1:1 + len(wins)])
             k += len(wins)
             if keys is None:
-                return None, _cell(head, 0) == _cell(self.header, self.id_col)
-        height = len(keys) + 1
-        ok = _cell(head, 0) == _cell(self.header, self.id_col)
+                return None, ok
+        height = len(keys)
         read = frozenset(r for r1, r2 in wins for r in range(r1, (height - 1 if r2 < 0 else r2) + 1)
                          if 1 <= r < height)
         width = max(len(self.header), max(b + 1 for _, b in self.spans), self.id_col + 1)
@@ -124,12 +126,12 @@ class WindowPlan:
                 k += 1
         cols = frozenset(c for a, b in self.spans for c in range(a, b + 1))
         return TabData(self.name, rows, read_cols=frozenset({self.id_col}), row_cols=cols, rows_read=read,
-                       keys=[_cell(self.header, self.id_col)] + keys), ok
+                       keys=keys), ok
 
     def _checked(self, parts: list[list[list[str]]]) -> list[str] | None:
-        """Every row's Order ID (row 1 first): the expected ones, if each one read matches; else None."""
+        """Every row's Order ID (row 0: the header): the expected list itself, if each one read matches; else None."""
         expected = self.expected
-        keys = list(expected[1:])
+        keys = expected  # copied only when rows were added: the same list object lets the reader keep its index
         for (r1, r2), got in zip(self.wins, parts):
             last = len(expected) - 1 if r2 < 0 else r2
             for i in range(max(len(got), last - r1 + 1)):
@@ -139,6 +141,7 @@ class WindowPlan:
                     if value != expected[r]:
                         return None  # a row deleted, inserted or sorted: read the column whole
                 elif i < len(got):
+                    keys = list(expected) if keys is expected else keys
                     keys.append(value)  # a row added at the end since the last cycle
         return keys
 
@@ -148,9 +151,16 @@ def _cell(row: list[str], i: int) -> str:
     return row[i].strip() if i < len(row) else ""
 
 
+_NARROW: list = [None, -1, []]  # the last keys list, its id column, its rows
+
+
 def _narrow_rows(keys: list[str], id_col: int) -> list[list[str]]:
-    """A header placeholder and one row per key holding only its Order ID (cells right of it read as blank)."""
-    if id_col == 0:
-        return [[]] + [[k] for k in keys]
-    pad = [""] * id_col
-    return [[]] + [pad + [k] for k in keys]
+    """A header placeholder and one row per key holding only its Order ID (cells right of it read as blank).
+
+    A fresh outer list each call; the one-cell rows are shared with the last call for the same keys
+    (a steady cycle confirms the same list), and never changed in place: rows read get new wide lists.
+    """
+    if _NARROW[0] is not keys or _NARROW[1] != id_col:
+        pad = [""] * id_col
+        _NARROW[:] = [keys, id_col, [[]] + [pad + [k] for k in keys[1:]]]
+    return list(_NARROW[2])
