@@ -131,6 +131,12 @@ _RELAY_DOMAINS = ("marketplace.amazon.", "relay.", "privaterelay.appleid.com", "
 _GMAIL = {"gmail.com", "googlemail.com"}
 
 
+def is_relay(raw: str) -> bool:
+    """True for a marketplace's per-order relay address (Amazon, Apple, Etsy): not comparable, but typed for a buyer."""
+    domain = (raw or "").strip().lower().rpartition("@")[2]
+    return "." in domain and any(domain.startswith(r) or domain == r for r in _RELAY_DOMAINS)
+
+
 @lru_cache(maxsize=200_000)
 def normalise_email(raw: str) -> str:
     """Lower-case, gmail dots and +tags removed; '' for relay or unusable addresses."""

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from automations.duplicates import compare as cmp
 from automations.duplicates.normalise import (
-    Name, NormAddress, country_code, name_groups, normalise_address, normalise_email, normalise_phone,
+    Name, NormAddress, country_code, is_relay, name_groups, normalise_address, normalise_email, normalise_phone,
     parse_name, phonetic)
 from automations.duplicates.products import ProductView, SkuMap, title_similarity, variant_conflict, view
 from core.models import Order
@@ -29,6 +29,7 @@ class Features:
     products: tuple[ProductView, ...]
     keys: tuple[str, ...] = ()
     ship_name: Name | None = None  # the recipient, when the order names one apart from the buyer
+    relay: bool = False  # a marketplace relay e-mail: a buyer account stands behind it, but not comparable
 
     def context_keys(self) -> tuple[str, ...]:
         """Product and amount keys, counted per window to tell how common an agreement is."""
@@ -95,6 +96,8 @@ def features(order: Order, sku_map: SkuMap | None = None) -> Features:
                                       ship.region),
                     buyer, refs, products)
     object.__setattr__(feat, "keys", _block_keys(feat))  # computed once: used on every lookup
+    if is_relay(cust.email):
+        object.__setattr__(feat, "relay", True)
     if cust.name.strip() and ship.name.strip():
         object.__setattr__(feat, "ship_name", parse_name(ship.name))
     return feat

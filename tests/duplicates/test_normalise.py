@@ -1,7 +1,7 @@
 """Normalisation of names, emails, phones and addresses."""
 import pytest
 
-from automations.duplicates.normalise import (first_names_match, normalise_address, normalise_email,
+from automations.duplicates.normalise import (first_names_match, is_relay, normalise_address, normalise_email,
                                               normalise_phone, parse_name, phonetic)
 
 
@@ -71,3 +71,14 @@ def test_north_american_fast_path_agrees_with_phonenumbers(raw):
     import phonenumbers
     expected = phonenumbers.format_number(phonenumbers.parse(raw, "US"), phonenumbers.PhoneNumberFormat.E164)
     assert normalise_phone(raw, "US") == normalise_phone(raw, "CA") == expected
+
+
+@pytest.mark.parametrize("raw, relay", [
+    ("abc123@marketplace.amazon.com", True), ("x@privaterelay.appleid.com", True),
+    ("rachel@example.com", False), ("not-an-email", False), ("", False),
+])
+def test_relay_addresses_are_recognised_though_never_compared(raw, relay):
+    # given an e-mail as typed / when checked / then a marketplace relay address is told apart
+    assert is_relay(raw) is relay
+    if relay:
+        assert normalise_email(raw) == ""
