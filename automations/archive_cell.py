@@ -11,7 +11,7 @@ import re
 
 from automations.archive import ArchiveReport, Archiver
 from core.journal import now_utc
-from sheet_schema.dashboard import BRING_BACK_CELL
+from sheet_schema.dashboard import ARCHIVED_SAVED, BRING_BACK_CELL
 from sheet_schema.tabs import DASHBOARD
 from sheets.base import CellRun, SheetUnavailable, WriteBatch
 from sheets.rows import format_time
@@ -19,6 +19,7 @@ from sheets.rows import format_time
 log = logging.getLogger("truecraft.archive")
 CELL = (DASHBOARD, BRING_BACK_CELL)
 _ROW, _COL = int(BRING_BACK_CELL[1:]) - 1, ord(BRING_BACK_CELL[0]) - 65
+_SAVED_ROW, _SAVED_COL = int(ARCHIVED_SAVED[1:]) - 1, ord(ARCHIVED_SAVED[0]) - 65
 
 
 def make_archiver(settings, journal, backend) -> Archiver | None:
@@ -76,9 +77,14 @@ def on_cycle(runner, snapshot) -> ArchiveReport | None:
     if report is not None and runner.sync.reader is not None and (report.archived or report.restored
                                                                   or report.audit_lines):
         runner.sync.reader.forget()  # rows moved: read the Order IDs and headers afresh
+    updates = []
+    if report is not None:  # a run or a finished move: the Dashboard's "All time" counts archived orders too
+        updates.append(CellRun(DASHBOARD, _SAVED_ROW, _SAVED_COL, [arch.j.archived_saved()]))
     if text:
-        runner.backend.write(WriteBatch(updates=[CellRun(DASHBOARD, _ROW, _COL, [""]),
-                                                 CellRun(DASHBOARD, _ROW + 1, _COL, [answer(report, problems, trouble, arch.tz)])]))
+        updates += [CellRun(DASHBOARD, _ROW, _COL, [""]),
+                    CellRun(DASHBOARD, _ROW + 1, _COL, [answer(report, problems, trouble, arch.tz)])]
+    if updates:
+        runner.backend.write(WriteBatch(updates=updates))
     return report
 
 

@@ -13,6 +13,7 @@ Audit Log lines use the `in_sheet` mark: 0 not in the tab yet, 1 in the Audit Lo
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Iterable
 
 from core.journal_records import now_utc
@@ -54,6 +55,18 @@ class ArchiveMixin:
                 if kind:  # the journal's own record: one line per order would flood the Audit Log tab
                     self._audit(oid, kind, "", detail, "truecraft")
                     self._db.execute("UPDATE audit SET in_sheet=? WHERE id=last_insert_rowid()", (ARCHIVED_LINE,))
+
+    def archived_saved(self) -> float:
+        """What archived orders caught as duplicates (merged or cancelled, with a Duplicate of) are worth."""
+        from core.journal import format_order_id
+        from sheets.rows import status_of
+
+        total = Decimal(0)
+        for (seq,) in self.execute("SELECT seq FROM archive WHERE state='archived'"):
+            s = self.get(format_order_id(seq))
+            if s is not None and s.fields.get("dup_of") and status_of(s) in ("MERGED", "CANCELLED"):
+                total += Decimal(str(s.order.total.amount))
+        return float(total)
 
     def end_restoring(self, written: Iterable[tuple[str, int]]) -> None:
         """These orders are back in Orders (showing `rev`): drop their records, mark them written."""

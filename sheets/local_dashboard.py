@@ -12,7 +12,7 @@ import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sheet_schema.dashboard import FIGURES, PLATFORM_LABELS
+from sheet_schema.dashboard import ARCHIVED_SAVED, FIGURES, PLATFORM_LABELS
 from sheet_schema.tabs import DASHBOARD, DUPLICATES, DUPLICATES_TAB, INVENTORY, INVENTORY_TAB, ORDERS, ORDERS_TAB
 from sheets.rows import Layout, sheet_time
 
@@ -75,6 +75,7 @@ def stored_results(wb, today: date | None = None) -> dict[str, float]:
         return {}
     values = figure_values(wb, today or date.today())  # TODAY() is the computer's own date too
     dash = wb[DASHBOARD]
+    values["saved_all"] += _number(dash[ARCHIVED_SAVED].value) or 0.0  # the formula's +N(C5)
     out = {}
     for row, _, key, _ in FIGURES:
         cell = dash.cell(row=row, column=2)

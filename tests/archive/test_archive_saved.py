@@ -1,0 +1,40 @@
+"""The Dashboard's "Saved by caught duplicates — all time" still counts orders that moved to the archive."""
+from __future__ import annotations
+
+from openpyxl import load_workbook
+
+from tests.archive.conftest import make_due, old_and_new, seed
+from tests.archive.test_archive_local import _ids, _runner
+
+
+def _saved(shop) -> tuple:
+    """(All time as the file stores it, the archived part in C5)."""
+    dash = load_workbook(shop, data_only=True)["Dashboard"]
+    return dash["B5"].value, dash["C5"].value
+
+
+def test_all_time_saved_keeps_counting_archived_duplicates(tmp_path):
+    # given an old order cancelled as a duplicate of another ($200), written to the local workbook
+    runner, shop, archive = _runner(tmp_path)
+    seed(runner, old_and_new())
+    runner.journal.set_fields("TC-2", dup_of="TC-1")
+    runner.flush()
+    runner.watch()
+    assert _saved(shop)[0] == 200
+    # when the daily archive run moves it (and the other old closed orders) out of Orders
+    make_due(runner)
+    runner.watch()
+    runner.flush()
+    # then its row is only in the archive, yet "All time" still shows the $200, worked out from the journal
+    assert "TC-2" in _ids(archive, "Orders 2026") and "TC-2" not in _ids(shop, "Orders")
+    assert _saved(shop) == (200, 200)
+    formula = load_workbook(shop)["Dashboard"]["B5"].value
+    assert formula.endswith("+N(C5)") and load_workbook(shop)["Dashboard"]["C4"].value == "of it, archived"
+    # when it is brought back to Orders
+    wb = load_workbook(shop)
+    wb["Dashboard"]["H11"] = "TC-2"
+    wb.save(shop)
+    runner.watch()
+    runner.flush()
+    # then it counts once, from its row again, and the archived part is back to nothing
+    assert "TC-2" in _ids(shop, "Orders") and _saved(shop) == (200, 0)
