@@ -79,13 +79,18 @@ def on_cycle(runner, snapshot) -> ArchiveReport | None:
         runner.sync.reader.forget()  # rows moved: read the Order IDs and headers afresh
     updates = []
     if report is not None:  # a run or a finished move: the Dashboard's "All time" counts archived orders too
-        updates.append(CellRun(DASHBOARD, _SAVED_ROW, _SAVED_COL, [arch.j.archived_saved()]))
+        updates.append(saved_update(arch))
     if text:
         updates += [CellRun(DASHBOARD, _ROW, _COL, [""]),
                     CellRun(DASHBOARD, _ROW + 1, _COL, [answer(report, problems, trouble, arch.tz)])]
     if updates:
         runner.backend.write(WriteBatch(updates=updates))
     return report
+
+
+def saved_update(arch: Archiver) -> CellRun:
+    """The Dashboard cell holding what archived duplicates saved (from the journal), for "All time" to add."""
+    return CellRun(DASHBOARD, _SAVED_ROW, _SAVED_COL, [arch.j.archived_saved()])
 
 
 def answer(report: ArchiveReport | None, problems: list[str], trouble: str, tz: str = "UTC") -> str:

@@ -55,6 +55,10 @@ def run(args: argparse.Namespace, settings: Any, out: Out = print, runner=None) 
                 report, problems = arch.restore(args.order_ids)
             else:
                 report, problems = arch.run(), []
+            from automations.archive_cell import saved_update
+            from sheets.base import WriteBatch
+
+            runner.backend.write(WriteBatch(updates=[saved_update(arch)]))  # the Dashboard's All time
         if runner.sync.reader is not None:
             runner.sync.reader.forget()
     except SheetUnavailable as exc:

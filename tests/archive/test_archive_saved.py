@@ -38,3 +38,21 @@ def test_all_time_saved_keeps_counting_archived_duplicates(tmp_path):
     runner.flush()
     # then it counts once, from its row again, and the archived part is back to nothing
     assert "TC-2" in _ids(shop, "Orders") and _saved(shop) == (200, 0)
+
+
+def test_archive_command_updates_the_archived_part_too(tmp_path):
+    # given an old order cancelled as a duplicate ($200), written to the local workbook
+    from argparse import Namespace
+
+    from cli.archive_cmd import run as archive_cmd
+
+    runner, shop, archive = _runner(tmp_path)
+    seed(runner, old_and_new())
+    runner.journal.set_fields("TC-2", dup_of="TC-1")
+    runner.flush()
+    runner.watch()
+    # when a person runs `python main.py archive run`
+    assert archive_cmd(Namespace(action="run"), runner.settings, [].append, runner) == 0
+    # then the Dashboard's archived part holds its $200 straight away
+    assert "TC-2" in _ids(archive, "Orders 2026")
+    assert load_workbook(shop)["Dashboard"]["C5"].value == 200
