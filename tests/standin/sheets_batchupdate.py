@@ -144,9 +144,13 @@ def set_data_validation(ss, req):
     rng = req["range"]
     sheet = ss.by_id(rng.get("sheetId", 0))
     r1, c1, r2, c2 = _box(sheet, rng)
+    rule = copy.deepcopy(req.get("rule"))  # one copy, shared: rules are replaced, never changed in place
     for r in range(r1, r2 + 1):
         for c in range(c1, c2 + 1):
-            _set_validation(sheet, r, c, req.get("rule"))
+            if rule:
+                sheet.data_validation[(r, c)] = rule
+            else:
+                sheet.data_validation.pop((r, c), None)
     return {}
 
 
