@@ -100,18 +100,21 @@ def build(tmp: Path, n: int):
     return standin, backend, runner
 
 
-def archive_on(standin, runner) -> tuple[float, float, float, int]:
-    """Turn archiving on (a second spreadsheet, default window) and run it: (bytes, requests, seconds, moved)."""
+def archive_on(standin, runner, served=None) -> tuple[float, float, float, int, float]:
+    """Turn archiving on (a second spreadsheet, default window) and run it:
+    (bytes, requests, seconds, moved, seconds the stand-in spent answering)."""
     aid = standin.create_spreadsheet("Scale archive")
     runner.settings = replace(runner.settings, archive_sheet_id=aid)
     runner.archiver = make_archiver(runner.settings, runner.journal, runner.backend)
     runner.archiver.clock = lambda: NOW
     runner.sync.reader.cells.append(CELL)
     backend = runner.backend
+    s0 = served.seconds if served else 0.0
     b0, r0, t0 = backend.session.bytes_received, backend.requests_sent, time.perf_counter()
     report = runner.watch().archive
     took = time.perf_counter() - t0
-    out = backend.session.bytes_received - b0, backend.requests_sent - r0, took, len(report.archived)
+    out = (backend.session.bytes_received - b0, backend.requests_sent - r0, took, len(report.archived),
+           (served.seconds - s0) if served else 0.0)
     runner.watch()  # one cycle settles it: headers and Customers read afresh, the run's Audit Log line
     return out
 
@@ -165,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"check {slow[0] / 1e6:.2f} MB {slow[2]:.2f} s)", file=sys.stderr, flush=True)
             cells = sum(len(r) for t in WORKBOOK.tabs for r in _values(standin, runner, t.name))
             print(f"  (archiving {n:,} ...)", file=sys.stderr, flush=True)
-            moved = archive_on(standin, runner)
+            moved = archive_on(standin, runner, served)
             arch = measure(backend, runner, args.cycles)
             rows.append((n, cycle, slow, cells, len(runner.pipeline.duplicates.store.pairs()), arch, moved))
             print(f"  ({n:,}: off {cycle[0] / 1e6:.3f} MB {cycle[1]:.1f} req {cycle[2]:.3f} s; on "
@@ -181,10 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     print("stand-in s: of s/cycle, the time the Sheets stand-in spent answering (on the same cores)")
     print(f"\nArchiving on at the default window ({Settings().archive_days} days): a cycle after the first archive run")
     print(f"{'orders':>8} {'MB/cycle':>9} {'req/cycle':>10} {'s/cycle':>8} {'x 1st':>6}   "
-          f"{'moved':>7} {'run MB':>8} {'run req':>8} {'run s':>7}")
-    for n, *_, (mb, req, sec, _), (rmb, rreq, rsec, moved) in rows:
+          f"{'moved':>7} {'run MB':>8} {'run req':>8} {'run s':>7} {'stand-in s':>10}")
+    for n, *_, (mb, req, sec, _), (rmb, rreq, rsec, moved, rsrv) in rows:
         print(f"{n:>8,} {mb / 1e6:>9.3f} {req:>10.1f} {sec:>8.3f} {sec / base:>6.2f}   "
-              f"{moved:>7,} {rmb / 1e6:>8.2f} {rreq:>8,} {rsec:>7.1f}")
+              f"{moved:>7,} {rmb / 1e6:>8.2f} {rreq:>8,} {rsec:>7.1f} {rsrv:>10.1f}")
     return 0
 
 
