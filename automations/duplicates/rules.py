@@ -17,6 +17,8 @@ the same purchase, and some people look alike on paper. These rules are definiti
 - the same name on another street is worth a check, not a flag, unless a phone, e-mail or
   account confirms it; when nothing of the two addresses agrees but the town (another house,
   another street, another postcode), they are two people who share a name;
+- the same name at another house number (not a swap or a dropped digit) with another postcode
+  is another building: worth a check, not a flag, unless a phone, e-mail or account confirms it;
 - a name with no address, phone, e-mail or account to back it is worth a check, never a flag.
 """
 from __future__ import annotations
@@ -34,6 +36,7 @@ DIFFERENT_LAST = FIELDS["last"].index("different") + 1
 ONE_PART = FIELDS["address"].index("one-part-differs") + 1
 ELSEWHERE = FIELDS["address"].index("same-area") + 1  # another street in the same town, or further
 SKIP, CHECK, OK = "skip", "check", ""
+HOUSE_OTHER = 3  # compare.house_level: clearly another number
 _IDENTITY = ("address", "phone", "email", "buyer")
 
 
@@ -66,6 +69,16 @@ def _address_overlap(a: Features, b: Features) -> bool:
     """True when house number, street or postcode agree or nearly agree (a typo), not just the town."""
     parts = address_parts(a, b)
     return parts.house in (1, 2) or parts.street in (1, 2, 3) or parts.postcode == 1
+
+
+def _another_building(a: Features, b: Features) -> bool:
+    """Another house number (not two digits swapped or one dropped) and not the same postcode.
+
+    That is another building: a neighbour who shares the name as often as one buyer. A house
+    number alone that differs, in an address that otherwise agrees to the postcode, is a typo.
+    """
+    parts = address_parts(a, b)
+    return parts.house == HOUSE_OTHER and parts.postcode != 1
 
 
 def _contact_details(a: Features, b: Features) -> bool:
@@ -113,6 +126,8 @@ def verdict(a: Features, b: Features, v: tuple[int, ...]) -> tuple[str, str]:
         return SKIP, ""  # two phone numbers and no shared address or e-mail: two people
     if v[IDX["email"]] == 3 and v[IDX["buyer"]] != 1 and v[IDX["phone"]] != 1 and address != 1:
         return SKIP, ""  # two e-mail addresses and no shared address or phone: two people
+    if address == ONE_PART and not (confirmed or v[IDX["phone"]] == 1) and _another_building(a, b):
+        return CHECK, "Same name but another house number: neighbours with one name, or one buyer? Check"
     if address >= ELSEWHERE and not (confirmed or v[IDX["phone"]] == 1):
         if not _address_overlap(a, b):
             return SKIP, ""  # one name, one town, nothing else: common names are shared by strangers

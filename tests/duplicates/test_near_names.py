@@ -83,3 +83,31 @@ def test_a_relay_address_is_never_compared_as_an_email():
     # then the two addresses do not count as two people: the pair is flagged on name and address
     assert pair.band == "flag"
     assert features(a).email == "" and features(a).relay
+
+
+def test_one_name_at_another_house_number_and_postcode_is_a_check_not_a_flag():
+    # given two Maria Garcias on one street name in one town: other house, postcode one digit off
+    a = order("square", "1", 0, "Maria Garcia", address=("4241 Washington Ave", "", "Springfield", "IL", "62704", "US"))
+    b = order("etsy", "2", 30, "Maria Garcia", address=("294 E Washington Dr", "", "Springfield", "IL", "62705", "US"))
+    # when scanned
+    pairs = scan(a, b)
+    # then at most a check: nothing but the name says it is one buyer
+    assert [p.band for p in pairs] in ([], ["check"]), [p.alert_text() for p in pairs]
+
+
+def test_another_house_number_with_the_same_postcode_is_still_a_typo_and_flagged():
+    # given one buyer whose house number was mistyped on the second order, all else the same
+    a = order("square", "1", 0, "Maria Garcia", address=("4241 Washington Ave", "", "Springfield", "IL", "62704", "US"))
+    b = order("etsy", "2", 30, "Maria Garcia", address=("4291 Washington Ave", "", "Springfield", "IL", "62704", "US"))
+    # then still one buyer, flagged
+    assert [p.band for p in scan(a, b)] == ["flag"]
+
+
+def test_another_house_number_confirmed_by_the_same_email_is_flagged():
+    # given the Maria Garcias of the first test, both orders with one e-mail address
+    a = order("square", "1", 0, "Maria Garcia", email="mg@example.com",
+              address=("4241 Washington Ave", "", "Springfield", "IL", "62704", "US"))
+    b = order("etsy", "2", 30, "Maria Garcia", email="mg@example.com",
+              address=("294 E Washington Dr", "", "Springfield", "IL", "62705", "US"))
+    # then the e-mail confirms one buyer shipping to two addresses: flagged
+    assert [p.band for p in scan(a, b)] == ["flag"]
