@@ -11,7 +11,7 @@ import re
 
 from automations.archive import ArchiveReport, Archiver
 from core.journal import now_utc
-from sheet_schema.dashboard import ARCHIVED_SAVED, BRING_BACK_CELL
+from sheet_schema.dashboard import ARCHIVED_SAVED, ARCHIVED_SAVED_LABEL, BRING_BACK_CELL
 from sheet_schema.tabs import DASHBOARD
 from sheets.base import CellRun, SheetUnavailable, WriteBatch
 from sheets.rows import format_time
@@ -79,7 +79,7 @@ def on_cycle(runner, snapshot) -> ArchiveReport | None:
         runner.sync.reader.forget()  # rows moved: read the Order IDs and headers afresh
     updates = []
     if report is not None:  # a run or a finished move: the Dashboard's "All time" counts archived orders too
-        updates.append(saved_update(arch))
+        updates += saved_update(arch)
     if text:
         updates += [CellRun(DASHBOARD, _ROW, _COL, [""]),
                     CellRun(DASHBOARD, _ROW + 1, _COL, [answer(report, problems, trouble, arch.tz)])]
@@ -88,9 +88,11 @@ def on_cycle(runner, snapshot) -> ArchiveReport | None:
     return report
 
 
-def saved_update(arch: Archiver) -> CellRun:
-    """The Dashboard cell holding what archived duplicates saved (from the journal), for "All time" to add."""
-    return CellRun(DASHBOARD, _SAVED_ROW, _SAVED_COL, [arch.j.archived_saved()])
+def saved_update(arch: Archiver) -> list[CellRun]:
+    """The Dashboard cells holding what archived duplicates saved (from the journal) and its label."""
+    label_at, label = ARCHIVED_SAVED_LABEL
+    return [CellRun(DASHBOARD, int(label_at[1:]) - 1, ord(label_at[0]) - 65, [label]),
+            CellRun(DASHBOARD, _SAVED_ROW, _SAVED_COL, [arch.j.archived_saved()])]
 
 
 def answer(report: ArchiveReport | None, problems: list[str], trouble: str, tz: str = "UTC") -> str:

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace, settings: Any, out: Out = print, runner=None) 
             from automations.archive_cell import saved_update
             from sheets.base import WriteBatch
 
-            runner.backend.write(WriteBatch(updates=[saved_update(arch)]))  # the Dashboard's All time
+            runner.backend.write(WriteBatch(updates=saved_update(arch)))  # the Dashboard's All time
         if runner.sync.reader is not None:
             runner.sync.reader.forget()
     except SheetUnavailable as exc:

@@ -12,15 +12,17 @@ ALERTS_LABEL = "Last alerts sent"
 BRING_BACK_LABEL = "Bring back from the archive: type Order IDs in the cell below (e.g. TC-123)"
 BRING_BACK_CELL = "H11"
 # What archived orders saved, worked out from the journal by the archive run (the archive sheet is never
-# read): "All time" adds it, because the SUMIFS only see the rows still in Orders.
-ARCHIVED_SAVED, ARCHIVED_SAVED_LABEL = "C5", ("C4", "of it, archived")
+# read): "All time" adds it, because the SUMIFS only see the rows still in Orders. Its label is written by
+# the archive run too, so a shop without an archive never sees an empty "archived" figure.
+ARCHIVED_SAVED, ARCHIVED_SAVED_LABEL = "C5", ("C4", "Archived part ↓")
 
 # "Labels to print" (issue 13): a title written by the layout; the count, the link to the one PDF, the
 # hint and the PRINTED cell are kept by automations/labels/printing.py, so the layout never clears them.
 LABELS_TITLE = ("D8", "Labels to print")
 LABELS_COUNT, LABELS_LINK, LABELS_HINT, LABELS_MARK = "D9", "D10", "D11", "D12"
 PRINTED = "PRINTED"
-SERVICE_CELLS = frozenset({LABELS_COUNT, LABELS_LINK, LABELS_HINT, LABELS_MARK, ARCHIVED_SAVED})
+SERVICE_CELLS = frozenset({LABELS_COUNT, LABELS_LINK, LABELS_HINT, LABELS_MARK, ARCHIVED_SAVED,
+                           ARCHIVED_SAVED_LABEL[0]})
 
 
 # (row, label, figure key, kind). Labels in column A, live formulas in column B; money first:
@@ -105,7 +107,6 @@ def dashboard_cells(orders_pos: dict[str, int], dup_pos: dict[str, int],
         for i, (tab, url) in enumerate(print_links.items()):
             cells.append((f"D{4 + i}", f'=HYPERLINK("{url}","{tab}")'))
     cells.append(LABELS_TITLE)
-    cells.append(ARCHIVED_SAVED_LABEL)
     for row, label, key, _ in FIGURES:
         if key and key not in formulas:
             continue

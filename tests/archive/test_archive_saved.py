@@ -29,7 +29,7 @@ def test_all_time_saved_keeps_counting_archived_duplicates(tmp_path):
     assert "TC-2" in _ids(archive, "Orders 2026") and "TC-2" not in _ids(shop, "Orders")
     assert _saved(shop) == (200, 200)
     formula = load_workbook(shop)["Dashboard"]["B5"].value
-    assert formula.endswith("+N(C5)") and load_workbook(shop)["Dashboard"]["C4"].value == "of it, archived"
+    assert formula.endswith("+N(C5)") and load_workbook(shop)["Dashboard"]["C4"].value == "Archived part ↓"
     # when it is brought back to Orders
     wb = load_workbook(shop)
     wb["Dashboard"]["H11"] = "TC-2"
@@ -56,3 +56,16 @@ def test_archive_command_updates_the_archived_part_too(tmp_path):
     # then the Dashboard's archived part holds its $200 straight away
     assert "TC-2" in _ids(archive, "Orders 2026")
     assert load_workbook(shop)["Dashboard"]["C5"].value == 200
+
+
+def test_a_shop_without_an_archive_shows_no_archived_part(tmp_path):
+    # given a shop with no archive set up and a duplicate that saved $200
+    runner, shop, _ = _runner(tmp_path, archive=False)
+    seed(runner, old_and_new())
+    runner.journal.set_fields("TC-2", dup_of="TC-1")
+    runner.flush()
+    runner.watch()
+    # then "All time" shows the $200 and no empty "archived" label or figure sits beside it
+    dash = load_workbook(shop)["Dashboard"]
+    assert _saved(shop)[0] == 200
+    assert dash["C4"].value is None and dash["C5"].value is None
