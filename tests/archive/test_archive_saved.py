@@ -13,13 +13,19 @@ def _saved(shop) -> tuple:
     return dash["B5"].value, dash["C5"].value
 
 
-def test_all_time_saved_keeps_counting_archived_duplicates(tmp_path):
-    # given an old order cancelled as a duplicate of another ($200), written to the local workbook
-    runner, shop, archive = _runner(tmp_path)
+def _shop_with_a_caught_duplicate(tmp_path, archive: bool = True):
+    """A local shop whose old order TC-2 was cancelled as a duplicate of TC-1 ($200), on the sheet."""
+    runner, shop, archive_path = _runner(tmp_path, archive=archive)
     seed(runner, old_and_new())
     runner.journal.set_fields("TC-2", dup_of="TC-1")
     runner.flush()
     runner.watch()
+    return runner, shop, archive_path
+
+
+def test_all_time_saved_keeps_counting_archived_duplicates(tmp_path):
+    # given an old order cancelled as a duplicate of another ($200), written to the local workbook
+    runner, shop, archive = _shop_with_a_caught_duplicate(tmp_path)
     assert _saved(shop)[0] == 200
     # when the daily archive run moves it (and the other old closed orders) out of Orders
     make_due(runner)
@@ -46,11 +52,7 @@ def test_archive_command_updates_the_archived_part_too(tmp_path):
 
     from cli.archive_cmd import run as archive_cmd
 
-    runner, shop, archive = _runner(tmp_path)
-    seed(runner, old_and_new())
-    runner.journal.set_fields("TC-2", dup_of="TC-1")
-    runner.flush()
-    runner.watch()
+    runner, shop, archive = _shop_with_a_caught_duplicate(tmp_path)
     # when a person runs `python main.py archive run`
     assert archive_cmd(Namespace(action="run"), runner.settings, [].append, runner) == 0
     # then the Dashboard's archived part holds its $200 straight away
@@ -60,11 +62,7 @@ def test_archive_command_updates_the_archived_part_too(tmp_path):
 
 def test_a_shop_without_an_archive_shows_no_archived_part(tmp_path):
     # given a shop with no archive set up and a duplicate that saved $200
-    runner, shop, _ = _runner(tmp_path, archive=False)
-    seed(runner, old_and_new())
-    runner.journal.set_fields("TC-2", dup_of="TC-1")
-    runner.flush()
-    runner.watch()
+    runner, shop, _ = _shop_with_a_caught_duplicate(tmp_path, archive=False)
     # then "All time" shows the $200 and no empty "archived" label or figure sits beside it
     dash = load_workbook(shop)["Dashboard"]
     assert _saved(shop)[0] == 200
